@@ -1,0 +1,40 @@
+"""Event models of claimtrack: what travels on the Kafka topics.
+
+This package imports nothing else of the project; every other layer builds on it.
+"""
+
+from schemas.codec import DecodeError, decode_event, encode_event
+from schemas.events import (
+    SCHEMA_VERSION,
+    Article,
+    ArticlePublished,
+    Claim,
+    ClaimExtracted,
+    EvidenceRef,
+    EvidenceSpan,
+    Event,
+    PositionChanged,
+    PositionVersion,
+    Side,
+    Stance,
+    Topic,
+)
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Article",
+    "ArticlePublished",
+    "Claim",
+    "ClaimExtracted",
+    "DecodeError",
+    "Event",
+    "EvidenceRef",
+    "EvidenceSpan",
+    "PositionChanged",
+    "PositionVersion",
+    "Side",
+    "Stance",
+    "Topic",
+    "decode_event",
+    "encode_event",
+]

@@ -1,0 +1,62 @@
+"""JSON bytes on the wire, decoded and validated with pydantic.
+
+Older schema versions are upcast here before validation; a version this code
+does not know is an error, so the event goes to the dead-letter topic instead
+of being misread.
+"""
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from schemas.events import SCHEMA_VERSION, Envelope, Event
+
+_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+# (event_type, schema_version) -> function lifting that payload one version up.
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+
+class DecodeError(ValueError):
+    """The bytes are not a valid claimtrack event; the message says why."""
+
+
+def encode_event(event: Envelope) -> bytes:
+    return event.model_dump_json().encode("utf-8")
+
+
+def upcast(raw: dict[str, Any]) -> dict[str, Any]:
+    version = raw.get("schema_version")
+    if not isinstance(version, int):
+        raise DecodeError("schema_version is missing or not an integer")
+    while version < SCHEMA_VERSION:
+        step = UPCASTERS.get((str(raw.get("event_type")), version))
+        if step is None:
+            raise DecodeError(f"no upcaster from schema_version {version}")
+        raw = step(raw)
+        version = raw["schema_version"]
+    if version != SCHEMA_VERSION:
+        raise DecodeError(f"unknown schema_version {version} (this build reads {SCHEMA_VERSION})")
+    return raw
+
+
+def decode_event(payload: bytes) -> Event:
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DecodeError(f"not UTF-8: {exc.reason} at byte {exc.start}") from exc
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DecodeError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    if not isinstance(raw, dict):
+        raise DecodeError("not a JSON object")
+    try:
+        return _ADAPTER.validate_python(upcast(raw))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "event"
+        raise DecodeError(f"invalid event: {where}: {first['msg']}") from exc

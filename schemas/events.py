@@ -1,0 +1,165 @@
+"""Frozen event models and the envelope every event travels in.
+
+Each event has a deterministic ``event_id``: a hash of what the event says (its
+type, schema version and data), never of when it was produced, so re-running any
+stage produces the same ids and consumers can drop duplicates by id.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.ids import stable_hash
+
+SCHEMA_VERSION = 1
+
+
+class Topic(StrEnum):
+    DIALOGUE = "dialogue"
+    DE_ESCALATION = "de_escalation"
+    MILITARY_CONTACTS = "military_contacts"
+    # Extra topics an extractor may emit; they are not scored nor tracked.
+    NATO_ENLARGEMENT = "nato_enlargement"
+    UKRAINE = "ukraine"
+    SECURITY_GUARANTEES = "security_guarantees"
+    ARMS_CONTROL = "arms_control"
+
+
+TRACKED_TOPICS: tuple[Topic, ...] = (Topic.DIALOGUE, Topic.DE_ESCALATION, Topic.MILITARY_CONTACTS)
+
+
+class Stance(StrEnum):
+    SUPPORT = "support"
+    CONDITIONAL = "conditional"
+    OPPOSE = "oppose"
+
+
+class Side(StrEnum):
+    RUSSIA = "russia"
+    NATO = "nato"
+    OTHER = "other"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Article(Model):
+    """One news article or transcript, as read from a corpus."""
+
+    article_id: str
+    source: str = Field(description="Where the article was read from: a path or corpus reference.")
+    title: str
+    text: str = Field(description="The full article text; every evidence span indexes it.")
+    body_start: int = Field(ge=0, description="Offset in `text` where the body begins.")
+    outlet: str | None = None
+    url: str | None = None
+    published_at: date | None = None
+    date_source: Literal["text", "manifest", "corpus", "unknown"] = "unknown"
+
+
+class EvidenceSpan(Model):
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+    stance: Stance
+
+
+class Claim(Model):
+    """One actor's stance on one topic in one article (see CLAIMS.md)."""
+
+    claim_id: str
+    article_id: str
+    source: str
+    outlet: str | None = None
+    actor_id: str
+    actor_name: str
+    side: Side
+    topic: Topic
+    stance: Stance
+    evidence: str = Field(description="The text at `span` in the article.")
+    span: tuple[int, int]
+    evidence_spans: tuple[EvidenceSpan, ...]
+    published_at: date | None
+    date_known: bool
+    confidence: float = Field(ge=0.0, le=1.0)
+    extractor_version: str
+
+
+class EvidenceRef(Model):
+    """A claim that backs a position version, with enough to quote it."""
+
+    claim_id: str
+    article_id: str
+    span: tuple[int, int]
+    quote: str
+    outlet: str | None = None
+
+
+class PositionVersion(Model):
+    """One version of an actor's position on a topic."""
+
+    actor_id: str
+    actor_name: str
+    side: Side
+    topic: Topic
+    version: int = Field(ge=1)
+    previous_stance: Stance | None
+    stance: Stance
+    valid_from: date
+    evidence: tuple[EvidenceRef, ...]
+    extractor_version: str
+
+
+class Envelope(Model):
+    """What every event carries besides its data."""
+
+    event_type: str
+    event_id: str
+    schema_version: int = SCHEMA_VERSION
+    occurred_at: datetime | None = Field(
+        description="Valid time: when what the event reports happened (publication time), if known."
+    )
+    produced_at: datetime = Field(description="When the producing stage wrote the event.")
+    data: Any
+
+    TYPE: ClassVar[str]
+
+    @classmethod
+    def create(cls, data: Any, *, occurred_at: datetime | None, produced_at: datetime) -> Self:
+        identity = {"type": cls.TYPE, "v": SCHEMA_VERSION, "data": data.model_dump(mode="json")}
+        return cls(
+            event_type=cls.TYPE,
+            event_id=stable_hash(identity, 32),
+            occurred_at=occurred_at,
+            produced_at=produced_at,
+            data=data,
+        )
+
+
+class ArticlePublished(Envelope):
+    TYPE: ClassVar[str] = "ArticlePublished"
+    event_type: Literal["ArticlePublished"]
+    data: Article
+
+
+class ClaimExtracted(Envelope):
+    TYPE: ClassVar[str] = "ClaimExtracted"
+    event_type: Literal["ClaimExtracted"]
+    data: Claim
+
+
+class PositionChanged(Envelope):
+    TYPE: ClassVar[str] = "PositionChanged"
+    event_type: Literal["PositionChanged"]
+    data: PositionVersion
+
+
+Event = Annotated[
+    ArticlePublished | ClaimExtracted | PositionChanged, Field(discriminator="event_type")
+]
+EVENT_TYPES: tuple[type[Envelope], ...] = (ArticlePublished, ClaimExtracted, PositionChanged)
