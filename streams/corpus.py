@@ -1,0 +1,212 @@
+"""Reading a corpus: .txt articles and .jsonl corpora, their titles, dates and metadata.
+
+Pure functions over text plus one reader that touches the file system; no broker,
+no database.
+"""
+
+import json
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from schemas.events import Article
+from schemas.ids import article_id_for
+from streams.extraction.text import paragraphs
+
+MANIFEST_NAME = "manifest.toml"
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
+         ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
+         ("october", "oct"), ("november", "nov"), ("december", "dec")], start=1)
+    for name in names
+}
+_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>(?:19|20)\d{2})"
+_FULL_DATES = [
+    re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.I),  # January 13th, 2022
+    re.compile(rf"\b{_DAY}\s+{_MONTH},?\s+{_YEAR}\b", re.I),  # 08th June, 2021
+    re.compile(r"\b(?P<year>(?:19|20)\d{2})-(?P<month>\d{2})-(?P<day>\d{2})\b"),  # 2021-06-08
+]
+_STAMP_LINE = re.compile(r"^\s*(?:updated|published|posted|last\s+updated|date)\b", re.I | re.M)
+# "MOSCOW, June 6. /TASS/." or "BRUSSELS, Jan 12 (Reuters) -": a dateline without a year.
+_DATELINE = re.compile(rf"^\s*[A-Z][A-Z .'-]{{2,40}}(?:\([^)]*\))?,\s+{_MONTH}\s+{_DAY}\b", re.M)
+_YEAR_MENTION = re.compile(r"\b((?:19|20)\d{2})\b")
+_LEAD_CHARS = 800
+
+
+class CorpusError(ValueError):
+    """A file that cannot be read as an article; the message says why."""
+
+
+@dataclass(frozen=True)
+class Metadata:
+    title: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+    published_at: date | None = None
+
+
+def _to_date(match: re.Match[str]) -> date | None:
+    month_text = match.group("month")
+    month = int(month_text) if month_text.isdigit() else _MONTHS[month_text.lower().rstrip(".")]
+    try:
+        return date(int(match.group("year")), month, int(match.group("day")))
+    except ValueError:
+        return None
+
+
+def find_published_date(text: str, reference_year: int | None = None) -> date | None:
+    """The publication date the text states: a stamp line, a date in the lead, or a
+    dateline whose year comes from ``reference_year`` or, failing that, from the
+    latest year the text mentions."""
+    for stamp in _STAMP_LINE.finditer(text):
+        line_end = text.find("\n", stamp.start())
+        line = text[stamp.start(): line_end if line_end != -1 else len(text)]
+        for pattern in _FULL_DATES:
+            m = pattern.search(line)
+            if m and (found := _to_date(m)):
+                return found
+    lead = text[:_LEAD_CHARS]
+    hits = [(m.start(), m) for pattern in _FULL_DATES for m in pattern.finditer(lead)]
+    for _, m in sorted(hits, key=lambda h: h[0]):
+        if found := _to_date(m):
+            return found
+    dateline = _DATELINE.search(lead)
+    if dateline:
+        years = [int(y) for y in _YEAR_MENTION.findall(text)]
+        year = reference_year or (max(years) if years else None)
+        if year is not None:
+            month = _MONTHS[dateline.group("month").lower().rstrip(".")]
+            try:
+                return date(year, month, int(dateline.group("day")))
+            except ValueError:
+                return None
+    return None
+
+
+def _looks_like_breadcrumb(line: str) -> bool:
+    return len(re.findall(r"[a-z][A-Z]", line)) >= 2 and not re.search(r"[.!?]$", line)
+
+
+def split_title(text: str) -> tuple[str, int]:
+    """(title, offset where the body starts): the first kept line that reads as a headline."""
+    for start, end in paragraphs(text):
+        line = text[start:end]
+        if _looks_like_breadcrumb(line) or len(line.split()) < 3:
+            continue
+        return line.strip(), end
+    return "", 0
+
+
+def build_article(text: str, source: str, meta: Metadata | None = None) -> Article:
+    """An Article from its text; metadata given by a manifest or corpus wins over the text."""
+    meta = meta or Metadata()
+    if not text.strip():
+        raise CorpusError("empty article")
+    title, body_start = split_title(text)
+    if meta.published_at is not None:
+        published, date_source = meta.published_at, "manifest"
+    else:
+        published = find_published_date(text)
+        date_source = "text" if published else "unknown"
+    return Article(
+        article_id=article_id_for(text),
+        source=source,
+        title=meta.title or title,
+        text=text,
+        body_start=body_start,
+        outlet=meta.outlet,
+        url=meta.url,
+        published_at=published,
+        date_source=date_source,  # type: ignore[arg-type]
+    )
+
+
+def _metadata(row: dict[str, Any]) -> Metadata:
+    published = row.get("published_at")
+    if isinstance(published, str) and published:
+        published = date.fromisoformat(published[:10])
+    return Metadata(
+        title=row.get("title") or None,
+        outlet=row.get("outlet") or None,
+        url=row.get("url") or None,
+        published_at=published or None,
+    )
+
+
+def load_manifest(directory: Path) -> dict[str, Metadata]:
+    path = directory / MANIFEST_NAME
+    if not path.exists():
+        return {}
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {name: _metadata(row) for name, row in data.items() if isinstance(row, dict)}
+
+
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"cannot read: {exc.strerror}") from exc
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"not UTF-8 (byte {exc.start})") from exc
+
+
+def corpus_files(paths: list[Path]) -> list[Path]:
+    """Article files named directly or found in the given directories, in name order."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.suffix in (".txt", ".jsonl")))
+        else:
+            files.append(path)
+    return files
+
+
+@dataclass(frozen=True)
+class Failure:
+    source: str
+    reason: str
+
+
+def read_corpus(paths: list[Path]) -> Iterator[Article | Failure]:
+    """Every article in the given files and directories; unreadable ones as Failure."""
+    manifests: dict[Path, dict[str, Metadata]] = {}
+    for path in corpus_files(paths):
+        source = str(path)
+        if path.parent not in manifests:
+            manifests[path.parent] = load_manifest(path.parent)
+        meta = manifests[path.parent].get(path.name)
+        try:
+            if not path.exists():
+                raise CorpusError("no such file")
+            if path.suffix == ".jsonl":
+                yield from _read_jsonl(path)
+                continue
+            if path.suffix != ".txt":
+                raise CorpusError("not an article file (.txt or .jsonl)")
+            yield build_article(_read_text(path), source, meta)
+        except CorpusError as exc:
+            yield Failure(source, str(exc))
+
+
+def _read_jsonl(path: Path) -> Iterator[Article | Failure]:
+    for number, line in enumerate(_read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        source = f"{path}:{number}"
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+                raise CorpusError("no 'text' field")
+            yield build_article(row["text"], source, _metadata(row))
+        except (json.JSONDecodeError, CorpusError, ValueError) as exc:
+            yield Failure(source, f"line {number}: {exc}")

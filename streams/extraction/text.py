@@ -1,0 +1,96 @@
+"""Layout of an article's text: page furniture, paragraphs, sentences and quotes.
+
+Everything here returns character offsets into the original text, so evidence
+spans always index the article exactly as it was read.
+"""
+
+import re
+from dataclasses import dataclass
+
+# Whole lines that are page furniture, not reporting.
+_FURNITURE = re.compile(
+    r"""^\s*(?:
+        advertisement | all\ news | back\ to\ top(?:\ button)? | whatsapp\ logo
+      | (?:google\ \+\ )?share(?:\ on\ \w+)*.* | .*\bshare\ on\ (?:whatsapp|facebook|twitter)\b.*
+      | trending(?:\ \w+)? | related(?:\ (?:news|articles|stories))?:? | read\ (?:more|also):?.*
+      | \d+\ (?:seconds?|minutes?|hours?|days?)\ ago
+      | (?:image|photo|picture|video|file\ photo)\s*:.* | ©.* | .*\bphoto(?:graph)?\ by\b.*
+      | reported\ by:?.* | (?:updated|published|posted)\b.*\b(?:\d{4}|ist|gmt|utc)\b.{0,20}
+      | your\ voice\.\ now\ direct\. | send\ us\ your\ views.* | this\ section\ is\ moderated\.?
+      | follow\ us.* | subscribe.* | sign\ up.* | click\ here.*
+      | not\ all\ news\ on\ the\ site.* | .*\b(?:machine|automatic(?:ally)?|programmatic)\b.*\btranslat.*
+      | [\w .'-]{1,40}/(?:tass|ria\ novosti|reuters|ap|afp|getty\ images|sputnik|epa)
+    )\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_HEADER_OF_LISTS = re.compile(r"^\s*(?:trending|most\ read|popular|related|more\ from|recommended)\b", re.I | re.X)
+
+_ABBREVIATIONS = ["Mr", "Mrs", "Ms", "Dr", "Gen", "Lt", "Col", "Maj", "Capt", "Adm", "Sgt", "St", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "No", "vs", "etc", "Sen", "Rep", "Gov", "Jr", "Sr", "Prof", "Inc", "Co", "Corp", "Ltd", "Dept", "Amb", "Pres", "approx"]
+_SENTENCE_END = re.compile(r"[.!?]+[\"”’']?(?=\s+[\"“‘'(\[]?[A-Z0-9–—-])")
+_OPEN_QUOTES = "“«"
+_CLOSE_QUOTES = "”»"
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    paragraph: int
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """Non-furniture lines as (start, end) offsets, in order."""
+    spans = []
+    in_list = False
+    for match in re.finditer(r"[^\n]+", text):
+        line = match.group()
+        if _HEADER_OF_LISTS.match(line) and len(line) < 40:
+            in_list = True
+            continue
+        if in_list and len(line) < 120 and not re.search(r"[.!?][\"”]?\s*$", line):
+            continue
+        in_list = False
+        if _FURNITURE.match(line) or not line.strip():
+            continue
+        start = match.start() + (len(line) - len(line.lstrip()))
+        end = match.start() + len(line.rstrip())
+        spans.append((start, end))
+    return spans
+
+
+def sentences(text: str) -> list[Sentence]:
+    """Sentences of the kept paragraphs, as offsets into ``text``."""
+    out = []
+    for number, (p_start, p_end) in enumerate(paragraphs(text)):
+        chunk = text[p_start:p_end]
+        cursor = 0
+        for match in _SENTENCE_END.finditer(chunk):
+            word = re.search(r"(\w+)\W*$", chunk[cursor:match.start() + 1])
+            if word and (word.group(1) in _ABBREVIATIONS or (len(word.group(1)) == 1 and word.group(1).isupper())):
+                continue
+            out.append(Sentence(p_start + cursor, p_start + match.end(), number))
+            cursor = match.end()
+            while cursor < len(chunk) and chunk[cursor].isspace():
+                cursor += 1
+        if cursor < len(chunk):
+            out.append(Sentence(p_start + cursor, p_end, number))
+    return out
+
+
+def quote_regions(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Quoted stretches within [start, end); an unclosed quote runs to ``end``."""
+    regions: list[tuple[int, int]] = []
+    opened: int | None = None
+    for i in range(start, end):
+        ch = text[i]
+        # A dash that opens a sentence introduces speech in transcribed quotes ("– We were ...").
+        dash_opens = ch in "–—" and (i == start or re.search(r"[.!?][\"”’]?\s+$", text[max(start, i - 4):i]))
+        if ch in _OPEN_QUOTES or (ch == '"' and opened is None) or dash_opens:
+            if opened is None:
+                opened = i
+        elif (ch in _CLOSE_QUOTES or ch == '"') and opened is not None:
+            regions.append((opened, i + 1))
+            opened = None
+    if opened is not None:
+        regions.append((opened, end))
+    return regions
