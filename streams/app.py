@@ -1,0 +1,141 @@
+"""The faust stream processors: articles -> claims -> claim changes.
+
+Agents are thin: they decode with the schemas, call the pure core (``extract``,
+``apply_claim``) and send what it returns. Processing is at-least-once; every
+output has a deterministic event id, so a redelivered input produces duplicates
+that downstream drops by id. Outputs are awaited before the input is acknowledged,
+so a committed input offset means its outputs are in the log.
+"""
+
+from collections.abc import Awaitable
+from datetime import UTC, datetime, time
+from typing import Any
+
+import faust
+
+from schemas import ArticlePublished, ClaimExtracted, DecodeError, PositionChanged, decode_event, encode_event
+from schemas.deadletter import DeadLetter
+from schemas.events import TRACKED_TOPICS
+from streams.config import Settings
+from streams.extraction import extract
+from streams.logs import log
+from streams.versioning import Position, apply_claim, position_key
+
+CE_SOURCE = "claimtrack/version-processor"
+
+
+def cloudevent_headers(event: PositionChanged, subject: str) -> list[tuple[str, bytes]]:
+    """CloudEvents binary-mode attributes for generic consumers."""
+    attrs = {
+        "ce_id": event.event_id,
+        "ce_source": CE_SOURCE,
+        "ce_type": f"claimtrack.{event.event_type}.v{event.schema_version}",
+        "ce_specversion": "1.0",
+        "ce_time": event.produced_at.isoformat(),
+        "ce_subject": subject,
+        "content-type": "application/json",
+    }
+    return [(k, v.encode()) for k, v in attrs.items()]
+
+
+def _message_time(event: Any) -> datetime:
+    return datetime.fromtimestamp(event.message.timestamp, UTC)
+
+
+def _valid_time(day: Any) -> datetime | None:
+    return None if day is None else datetime.combine(day, time(), UTC)
+
+
+def create_app(settings: Settings, bootstrap: str) -> faust.App:
+    app = faust.App(
+        settings.app_id,
+        broker=f"kafka://{bootstrap}",
+        store="memory://",  # tables are rebuilt from their changelog topics on start
+        datadir=str(settings.home / "faust"),
+        topic_partitions=settings.partitions,
+        topic_replication_factor=1,
+        processing_guarantee="at_least_once",
+        consumer_auto_offset_reset="earliest",
+        broker_commit_interval=1.0,
+        web_enabled=False,
+        table_standby_replicas=0,
+    )
+    t = settings.topics
+    raw = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw", "value_serializer": "raw",
+           "partitions": settings.partitions}
+    articles = app.topic(t.articles, **raw)
+    claims = app.topic(t.claims, **raw)
+    changes = app.topic(t.changes, **raw)
+    deadletter = app.topic(t.deadletter, **raw)
+    positions = app.Table("positions", default=None, partitions=settings.partitions,
+                          key_serializer="json", value_serializer="json")
+
+    async def dead_letter(event: Any, stage: str, reason: str) -> None:
+        msg = event.message
+        letter = DeadLetter(
+            reason=reason, stage=stage, source_topic=msg.topic, partition=msg.partition, offset=msg.offset,
+            key=DeadLetter.b64(msg.key), value=DeadLetter.b64(msg.value) or "",
+            dead_lettered_at=_message_time(event),
+        )
+        log.warning("dead-lettered", stage=stage, topic=msg.topic, partition=msg.partition,
+                    offset=msg.offset, reason=reason)
+        await (await deadletter.send(key=msg.key, value=letter.model_dump_json().encode()))
+
+    @app.agent(articles)
+    async def extract_articles(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            try:
+                if len(event.value) > settings.max_article_bytes:
+                    raise DecodeError(f"event of {len(event.value)} bytes exceeds the {settings.max_article_bytes} limit")
+                published = decode_event(event.value)
+                if not isinstance(published, ArticlePublished):
+                    raise DecodeError(f"expected ArticlePublished, got {published.event_type}")
+                if not published.data.text.strip():
+                    raise DecodeError("empty article text")
+            except DecodeError as exc:
+                await dead_letter(event, "extract", str(exc))
+                continue
+            try:
+                found = extract(published.data)
+            except Exception as exc:  # one bad article must not stop its partition
+                await dead_letter(event, "extract", f"extraction failed: {type(exc).__name__}: {exc}")
+                continue
+            sent: list[Awaitable[Any]] = []
+            for claim in found:
+                out = ClaimExtracted.create(claim, occurred_at=_valid_time(claim.published_at),
+                                            produced_at=_message_time(event))
+                sent.append(await claims.send(key=claim.actor_id.encode(), value=encode_event(out)))
+            for fut in sent:
+                await fut
+
+    @app.agent(claims)
+    async def version_claims(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            try:
+                extracted = decode_event(event.value)
+                if not isinstance(extracted, ClaimExtracted):
+                    raise DecodeError(f"expected ClaimExtracted, got {extracted.event_type}")
+            except DecodeError as exc:
+                await dead_letter(event, "version", str(exc))
+                continue
+            claim = extracted.data
+            if claim.topic not in TRACKED_TOPICS:
+                continue
+            key = position_key(claim.actor_id, claim.topic.value)
+            stored = positions.get(key)
+            before = Position.model_validate(stored) if stored else None
+            after, changed = apply_claim(before, claim)
+            if after is not None and after != before:
+                positions[key] = after.model_dump(mode="json")
+            sent: list[Awaitable[Any]] = []
+            for version in changed:
+                out = PositionChanged.create(version, occurred_at=_valid_time(version.valid_from),
+                                             produced_at=_message_time(event))
+                sent.append(await changes.send(key=key.encode(), value=encode_event(out),
+                                               headers=cloudevent_headers(out, key)))
+            for fut in sent:
+                await fut
+
+    app.extract_articles = extract_articles  # type: ignore[attr-defined]
+    app.version_claims = version_claims  # type: ignore[attr-defined]
+    return app

@@ -1,0 +1,353 @@
+"""The claimtrack command line."""
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import asyncpg
+import click
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from schemas.events import TRACKED_TOPICS
+from storage import queries
+from storage.migrate import migrate as apply_migrations
+from streams import localstack
+from streams.config import Settings
+from streams.corpus import Failure, corpus_files, read_corpus
+from streams.extraction import extract as extract_claims
+from streams.extraction.registry import load_registry
+from streams.logs import configure as configure_logging
+from streams.producer import Order, arrange, replay as produce
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Turn news coverage into a versioned record of who said what, and when it changed.")
+out = Console()
+err = Console(stderr=True)
+DEFAULT_SEEDS = Path("seeds")
+
+
+class TopicName(StrEnum):
+    dialogue = "dialogue"
+    de_escalation = "de_escalation"
+    military_contacts = "military_contacts"
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class ExtractFormat(StrEnum):
+    jsonl = "jsonl"
+    table = "table"
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"claimtrack: error: {message}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def settings() -> Settings:
+    return Settings()
+
+
+def addresses(s: Settings) -> tuple[str, str]:
+    """The broker and database to use: configured ones, else the running local stack."""
+    state = localstack.read_state(s.home)
+    bootstrap = s.kafka_bootstrap or (state.kafka_bootstrap if localstack.alive(state.pids.get("kafka", -1)) else None)
+    database = s.database_url or (state.database_url if localstack.alive(state.pids.get("postgres", -1)) else None)
+    if not bootstrap or not database:
+        missing = "Kafka broker" if not bootstrap else "PostgreSQL database"
+        raise fail(f"no {missing}: set CLAIMTRACK_KAFKA_BOOTSTRAP and CLAIMTRACK_DATABASE_URL, "
+                   f"or run `claimtrack up` for the local stack")
+    return bootstrap, database
+
+
+async def _connect(url: str) -> asyncpg.Connection:
+    return await asyncpg.connect(url)
+
+
+# --- the local stack ------------------------------------------------------------------------
+@app.command()
+def up() -> None:
+    """Start the embedded broker and PostgreSQL (what is not configured) under CLAIMTRACK_HOME."""
+    s = settings()
+    try:
+        state = localstack.up(s.home, s.kafka_bootstrap, s.database_url)
+    except localstack.StackError as exc:
+        raise fail(str(exc), 1) from exc
+    out.print(f"kafka    {state.kafka_bootstrap}")
+    out.print(f"postgres {state.database_url}")
+
+
+@app.command()
+def status() -> None:
+    """Report the local stack's processes and addresses."""
+    s = settings()
+    state = localstack.read_state(s.home)
+    if not state.pids and not s.configured:
+        out.print(f"the local stack is not running (home: {s.home})")
+        raise typer.Exit(1)
+    for name, pid in sorted(state.pids.items()):
+        out.print(f"{name:<9} pid {pid:<8} {'running' if localstack.alive(pid) else 'stopped'}")
+    out.print(f"kafka     {s.kafka_bootstrap or state.kafka_bootstrap}")
+    out.print(f"postgres  {s.database_url or state.database_url}")
+
+
+@app.command()
+def down() -> None:
+    """Stop the worker and the local stack by the pids they recorded."""
+    stopped = localstack.down(settings().home)
+    out.print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
+
+
+# --- the pipeline ---------------------------------------------------------------------------
+@app.command()
+def migrate() -> None:
+    """Apply the projection's SQL migrations."""
+    _, database = addresses(settings())
+
+    async def run() -> list[str]:
+        conn = await _connect(database)
+        try:
+            return await apply_migrations(conn)
+        finally:
+            await conn.close()
+
+    applied = asyncio.run(run())
+    out.print("applied: " + ", ".join(applied) if applied else "the projection schema is up to date")
+
+
+@app.command()
+def worker() -> None:
+    """Run the stream processors and the projector until stopped."""
+    from streams.runner import run_worker  # faust is heavy: load it only for the worker
+
+    s = settings()
+    bootstrap, database = addresses(s)
+    configure_logging(s.log_level)
+    run_worker(s, bootstrap, database)
+
+
+@app.command()
+def replay(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Article files or directories (default: seeds/)")] = None,
+    order: Annotated[Order, typer.Option(help="Replay order")] = Order.FILE,
+    seed: Annotated[int | None, typer.Option(help="Seed for --order shuffle")] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="Return once the projection has caught up")] = False,
+) -> None:
+    """Stream each article of a corpus into Kafka as an ArticlePublished event."""
+    from streams.kafka_admin import ensure_topics
+    from streams.progress import wait_until_caught_up
+
+    s = settings()
+    paths = paths or [DEFAULT_SEEDS]
+    for path in paths:
+        if not path.exists():
+            raise fail(f"no such file or directory: {path}")
+    bootstrap, database = addresses(s)
+    items = list(read_corpus(paths))
+    failures = [i for i in items if isinstance(i, Failure)]
+    for f in failures:
+        err.print(f"skipped {f.source}: {f.reason}", markup=False, highlight=False)
+    articles = arrange([i for i in items if not isinstance(i, Failure)], order, seed)
+
+    async def run() -> None:
+        await ensure_topics(bootstrap, [*s.topics.projected, s.topics.deadletter], s.partitions)
+        with Progress(TextColumn("replaying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, transient=True) as bar:
+            task = bar.add_task("replay", total=len(articles))
+            result = await produce(bootstrap, s.topics.articles, articles, s.max_article_bytes,
+                                   on_progress=lambda _: bar.advance(task))
+        failures.extend(result.failures)
+        for f in result.failures:
+            err.print(f"skipped {f.source}: {f.reason}", markup=False, highlight=False)
+        out.print(f"replayed {result.produced} articles to {s.topics.articles}, {len(failures)} failed")
+        if wait:
+            started = time.monotonic()
+            await wait_until_caught_up(s, bootstrap, database, s.wait_timeout)
+            out.print(f"projection caught up in {time.monotonic() - started:.1f}s")
+
+    try:
+        asyncio.run(run())
+    except TimeoutError as exc:
+        raise fail(str(exc), 1) from exc
+    if failures:
+        raise typer.Exit(1)
+
+
+# --- queries --------------------------------------------------------------------------------
+def _resolve_actor(conn_actors: list[tuple[str, str]], query: str) -> str:
+    registered = load_registry().find(query)
+    if registered is not None:
+        return registered.id
+    q = query.strip().lower()
+    for actor_id, name in conn_actors:
+        if q in (actor_id.lower(), name.lower()):
+            return actor_id
+    choices = ", ".join(a for a, _ in conn_actors) or "none yet (replay a corpus first)"
+    raise fail(f"unknown actor {query!r}; known actors: {choices}")
+
+
+def _print_versions(rows: list[queries.VersionRow], fmt: OutputFormat, title: str) -> None:
+    if fmt is OutputFormat.json:
+        print(json.dumps([asdict(r) for r in rows], default=str, indent=2))
+        return
+    table = Table(title=title, show_lines=False)
+    for column in ("actor", "topic", "v", "stance", "valid from", "valid to", "evidence"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        table.add_row(r.actor_name, r.topic, str(r.version), r.stance, str(r.valid_from),
+                      str(r.valid_to or "now"), (r.evidence or "")[:90])
+    out.print(table)
+
+
+@app.command()
+def history(
+    actor: Annotated[str | None, typer.Option(help="Actor id, name or alias")] = None,
+    topic: Annotated[TopicName | None, typer.Option(help="Topic")] = None,
+    format: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = OutputFormat.table,
+) -> None:
+    """An actor's position history on a topic (all actors and topics when omitted)."""
+    _, database = addresses(settings())
+
+    async def run() -> list[queries.VersionRow]:
+        conn = await _connect(database)
+        try:
+            actor_id = _resolve_actor(await queries.known_actors(conn), actor) if actor else None
+            return await queries.history(conn, actor_id, topic.value if topic else None)
+        finally:
+            await conn.close()
+
+    _print_versions(asyncio.run(run()), format, "position history")
+
+
+@app.command()
+def positions(
+    format: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = OutputFormat.table,
+) -> None:
+    """Every actor's current position on each topic."""
+    _, database = addresses(settings())
+
+    async def run() -> list[queries.VersionRow]:
+        conn = await _connect(database)
+        try:
+            return await queries.current_positions(conn)
+        finally:
+            await conn.close()
+
+    _print_versions(asyncio.run(run()), format, "current positions")
+
+
+@app.command()
+def extract(
+    paths: Annotated[list[Path], typer.Argument(help="Article files (.txt, .jsonl) or directories")],
+    format: Annotated[ExtractFormat, typer.Option("--format", help="Output format")] = ExtractFormat.jsonl,
+) -> None:
+    """Extract claims offline: no broker, no database."""
+    failed = 0
+    table = Table("source", "actor", "topic", "stance", "evidence")
+    for item in read_corpus(paths):
+        if isinstance(item, Failure):
+            failed += 1
+            err.print(f"skipped {item.source}: {item.reason}", markup=False, highlight=False)
+            continue
+        for claim in extract_claims(item):
+            row = {"source": item.source, "article_id": item.article_id, "actor": claim.actor_id,
+                   "actor_name": claim.actor_name, "side": claim.side.value, "topic": claim.topic.value,
+                   "stance": claim.stance.value, "evidence": claim.evidence, "span": list(claim.span),
+                   "evidence_spans": [s.model_dump(mode="json") for s in claim.evidence_spans],
+                   "published_at": claim.published_at.isoformat() if claim.published_at else None,
+                   "date_known": claim.date_known, "confidence": claim.confidence,
+                   "extractor_version": claim.extractor_version}
+            if format is ExtractFormat.jsonl:
+                sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            else:
+                table.add_row(Path(item.source).name, claim.actor_name, claim.topic.value, claim.stance.value,
+                              claim.evidence[:80])
+    if format is ExtractFormat.table:
+        out.print(table)
+    if failed:
+        raise typer.Exit(1)
+
+
+# --- the demo -------------------------------------------------------------------------------
+def _start_worker(s: Settings, bootstrap: str, database: str) -> int:
+    state = localstack.read_state(s.home)
+    if localstack.alive(state.pids.get("worker", -1)):
+        return state.pids["worker"]
+    env = {**os.environ, "CLAIMTRACK_KAFKA_BOOTSTRAP": bootstrap, "CLAIMTRACK_DATABASE_URL": database,
+           "CLAIMTRACK_HOME": str(s.home)}
+    log_path = s.home / "logs" / "worker.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log_file:
+        proc = subprocess.Popen([sys.executable, "-m", "streams", "worker"], env=env, stdout=log_file,  # noqa: S603
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    state.pids["worker"] = proc.pid
+    localstack.write_state(s.home, state)
+    return proc.pid
+
+
+@app.command()
+def demo() -> None:
+    """Bring up the stack, start the worker, replay seeds/ and print the position histories."""
+    s = settings()
+    try:
+        state = localstack.up(s.home, s.kafka_bootstrap, s.database_url)
+    except localstack.StackError as exc:
+        raise fail(str(exc), 1) from exc
+    bootstrap, database = str(state.kafka_bootstrap), str(state.database_url)
+    out.print(f"kafka {bootstrap}, postgres {database}")
+
+    async def prepare() -> None:
+        from streams.kafka_admin import ensure_topics
+
+        conn = await _connect(database)
+        try:
+            await apply_migrations(conn)
+        finally:
+            await conn.close()
+        await ensure_topics(bootstrap, [*s.topics.projected, s.topics.deadletter], s.partitions)
+
+    asyncio.run(prepare())
+    pid = _start_worker(s, bootstrap, database)
+    out.print(f"worker running (pid {pid}, log {s.home / 'logs' / 'worker.log'})")
+    replay(paths=[DEFAULT_SEEDS], order=Order.FILE, seed=None, wait=True)
+
+    async def report() -> list[queries.VersionRow]:
+        conn = await _connect(database)
+        try:
+            return await queries.history(conn)
+        finally:
+            await conn.close()
+
+    rows = [r for r in asyncio.run(report()) if r.topic in {t.value for t in TRACKED_TOPICS}]
+    _print_versions(rows, OutputFormat.table, "position histories from seeds/")
+    out.print("The stack keeps running. Query it with `claimtrack history --actor grushko --topic dialogue`"
+              " or `claimtrack positions`; stop it with `claimtrack down`.")
+
+
+def main() -> None:
+    """Entry point: usage errors become one line and exit status 2."""
+    try:
+        code = app(standalone_mode=False)  # returns the exit code of typer.Exit
+    except click.UsageError as exc:
+        err.print(f"claimtrack: error: {exc.format_message()}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

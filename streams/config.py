@@ -1,0 +1,42 @@
+"""One validated settings object, read from CLAIMTRACK_* environment variables."""
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Topics:
+    def __init__(self, prefix: str) -> None:
+        self.articles = f"{prefix}.articles"
+        self.claims = f"{prefix}.claims"
+        self.changes = f"{prefix}.claim-changes"
+        self.deadletter = f"{prefix}.deadletter"
+
+    @property
+    def projected(self) -> tuple[str, str, str]:
+        return (self.articles, self.claims, self.changes)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CLAIMTRACK_", extra="ignore")
+
+    kafka_bootstrap: str | None = Field(None, description="host:port of a Kafka broker; unset: the local stack")
+    database_url: str | None = Field(None, description="postgresql:// URL; unset: the local stack")
+    home: Path = Field(Path(".claimtrack"), description="Where the local stack keeps its data and pids")
+    topic_prefix: str = "claimtrack"
+    partitions: int = Field(3, ge=1, description="Partitions of each topic claimtrack creates")
+    app_id: str = "claimtrack"
+    max_article_bytes: int = Field(2_000_000, ge=1)
+    log_level: str = "info"
+    wait_timeout: float = Field(180.0, gt=0, description="Seconds `replay --wait` waits for the projection")
+
+    @cached_property
+    def topics(self) -> Topics:
+        return Topics(self.topic_prefix)
+
+    @property
+    def configured(self) -> bool:
+        """Whether both services are given, so no local stack is needed."""
+        return bool(self.kafka_bootstrap and self.database_url)

@@ -1,0 +1,37 @@
+"""Runs the faust worker with the projector beside it, in one process."""
+
+import asyncio
+
+import asyncpg
+import faust
+
+from storage.migrate import migrate
+from streams.app import create_app
+from streams.config import Settings
+from streams.kafka_admin import ensure_topics
+from streams.logs import log
+from streams.projector import Projector
+
+
+async def prepare(settings: Settings, bootstrap: str, database_url: str) -> None:
+    conn = await asyncpg.connect(database_url)
+    try:
+        applied = await migrate(conn)
+    finally:
+        await conn.close()
+    if applied:
+        log.info("migrated", applied=applied)
+    t = settings.topics
+    await ensure_topics(bootstrap, [*t.projected, t.deadletter], settings.partitions)
+
+
+def run_worker(settings: Settings, bootstrap: str, database_url: str) -> None:
+    asyncio.run(prepare(settings, bootstrap, database_url))
+    app = create_app(settings, bootstrap)
+    projector = Projector(bootstrap, database_url, settings.topics.projected)
+
+    @app.task
+    async def project() -> None:
+        await projector.run()
+
+    faust.Worker(app, loglevel=settings.log_level, quiet=True).execute_from_commandline()
