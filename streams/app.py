@@ -67,8 +67,7 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
     claims = app.topic(t.claims, **raw)
     changes = app.topic(t.changes, **raw)
     deadletter = app.topic(t.deadletter, **raw)
-    positions = app.Table("positions", default=None, partitions=settings.partitions,
-                          key_serializer="json", value_serializer="json")
+    positions = app.Table("positions", default=None, partitions=settings.partitions)  # JSON keys and values
 
     async def dead_letter(event: Any, stage: str, reason: str) -> None:
         msg = event.message

@@ -31,7 +31,8 @@ from streams.producer import Order, arrange, replay as produce
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Turn news coverage into a versioned record of who said what, and when it changed.")
-out = Console()
+# Piped output gets a fixed width instead of rich's 80 columns, so tables stay readable in logs.
+out = Console(width=None if sys.stdout.isatty() else 150)
 err = Console(stderr=True)
 DEFAULT_SEEDS = Path("seeds")
 
@@ -147,11 +148,14 @@ def replay(
     wait: Annotated[bool, typer.Option("--wait", help="Return once the projection has caught up")] = False,
 ) -> None:
     """Stream each article of a corpus into Kafka as an ArticlePublished event."""
+    _replay(settings(), paths or [DEFAULT_SEEDS], order, seed, wait)
+
+
+def _replay(s: Settings, paths: list[Path], order: Order, seed: int | None, wait: bool,
+            worker_pid: int | None = None) -> None:
     from streams.kafka_admin import ensure_topics
     from streams.progress import wait_until_caught_up
 
-    s = settings()
-    paths = paths or [DEFAULT_SEEDS]
     for path in paths:
         if not path.exists():
             raise fail(f"no such file or directory: {path}")
@@ -161,6 +165,9 @@ def replay(
     for f in failures:
         err.print(f"skipped {f.source}: {f.reason}", markup=False, highlight=False)
     articles = arrange([i for i in items if not isinstance(i, Failure)], order, seed)
+
+    def worker_alive() -> bool:
+        return worker_pid is None or localstack.alive(worker_pid)
 
     async def run() -> None:
         await ensure_topics(bootstrap, [*s.topics.projected, s.topics.deadletter], s.partitions)
@@ -175,13 +182,13 @@ def replay(
         out.print(f"replayed {result.produced} articles to {s.topics.articles}, {len(failures)} failed")
         if wait:
             started = time.monotonic()
-            await wait_until_caught_up(s, bootstrap, database, s.wait_timeout)
+            await wait_until_caught_up(s, bootstrap, database, s.wait_timeout, still_running=worker_alive)
             out.print(f"projection caught up in {time.monotonic() - started:.1f}s")
 
     try:
         asyncio.run(run())
-    except TimeoutError as exc:
-        raise fail(str(exc), 1) from exc
+    except (TimeoutError, RuntimeError) as exc:
+        raise fail(f"{exc}; see {s.home / 'logs' / 'worker.log'}" if worker_pid else str(exc), 1) from exc
     if failures:
         raise typer.Exit(1)
 
@@ -204,11 +211,12 @@ def _print_versions(rows: list[queries.VersionRow], fmt: OutputFormat, title: st
         print(json.dumps([asdict(r) for r in rows], default=str, indent=2))
         return
     table = Table(title=title, show_lines=False)
-    for column in ("actor", "topic", "v", "stance", "valid from", "valid to", "evidence"):
-        table.add_column(column, overflow="fold")
+    for column, width in (("actor", 18), ("topic", 17), ("v", 2), ("stance", 11), ("valid from", 10), ("valid to", 10)):
+        table.add_column(column, no_wrap=True, min_width=width)
+    table.add_column("evidence", overflow="ellipsis", no_wrap=True, max_width=50)
     for r in rows:
         table.add_row(r.actor_name, r.topic, str(r.version), r.stance, str(r.valid_from),
-                      str(r.valid_to or "now"), (r.evidence or "")[:90])
+                      str(r.valid_to or "now"), " ".join((r.evidence or "").split()))
     out.print(table)
 
 
@@ -322,7 +330,7 @@ def demo() -> None:
     asyncio.run(prepare())
     pid = _start_worker(s, bootstrap, database)
     out.print(f"worker running (pid {pid}, log {s.home / 'logs' / 'worker.log'})")
-    replay(paths=[DEFAULT_SEEDS], order=Order.FILE, seed=None, wait=True)
+    _replay(s, [DEFAULT_SEEDS], Order.FILE, None, wait=True, worker_pid=pid)
 
     async def report() -> list[queries.VersionRow]:
         conn = await _connect(database)

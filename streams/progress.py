@@ -2,6 +2,7 @@
 offsets and the projection's stored offsets against the end of each topic."""
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -41,14 +42,18 @@ async def measure_lag(settings: Settings, bootstrap: str, database_url: str) -> 
 
 
 async def wait_until_caught_up(
-    settings: Settings, bootstrap: str, database_url: str, timeout: float, poll: float = 0.5
+    settings: Settings, bootstrap: str, database_url: str, timeout: float, poll: float = 0.5,
+    still_running: Callable[[], bool] = lambda: True,
 ) -> Lag:
-    """Return once a reading shows no lag; raise TimeoutError otherwise."""
+    """Return once a reading shows no lag; raise TimeoutError when it takes too long
+    and RuntimeError when ``still_running`` says the worker is gone."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         lag = await measure_lag(settings, bootstrap, database_url)
         if lag.total == 0:
             return lag
+        if not still_running():
+            raise RuntimeError("the worker exited before the projection caught up")
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError(f"still behind after {timeout:.0f}s: {lag.processors} unprocessed, "
                                f"{lag.projection} unprojected messages (is `claimtrack worker` running?)")
