@@ -16,7 +16,7 @@ from streams.extraction.text import Sentence, quote_regions
 
 _WORD = r"[A-Z][a-zA-Z-]+(?:['’][A-Z][a-zA-Z-]+)?"
 _NAME = rf"{_WORD}(?:\s+{_WORD}){{1,2}}"
-_LABEL = re.compile(r"^\s*([A-Z][A-Z.'’ -]{0,60}?|Q)\s*:\s+")
+_LABEL = re.compile(r"^\s*([A-Z][A-Z.'’ -]{0,60}?|Q)\s*:\s+", re.M)
 _ADVERBIAL = (
     r"(?:\s*,?\s*(?:also|later|earlier|then|has|had|have|meanwhile|once\s+again|again|further|"
     r"repeatedly|categorically|previously|recently|reportedly|on\s+\w+|in\s+an\s+interview|"
@@ -24,6 +24,14 @@ _ADVERBIAL = (
 )
 _FORWARD_START = re.compile(
     r"^[^.\"“”:]{0,80}?(?:\bthat\b|:|[\"“]|,\s*(?=[A-Za-z]))|^\s*(?:that\b|:|,|[\"“])"
+)
+
+
+# Words that open a trailing adjunct ("said on Tuesday", "told reporters in Brussels"),
+# not the reported clause.
+_ADJUNCT_START = re.compile(
+    r"^\s*(?:on|in|at|to|after|during|before|from|with|when|while|earlier|later|last|this|via|"
+    r"following|as|in\s+an?|according|reporters|journalists|[A-Z][\w.]*\s+(?:on|in|at|after)\b)\b", re.I
 )
 
 
@@ -97,7 +105,10 @@ class SpeakerFinder:
         )
         verbs = lexicon.speech_verbs.pattern
         self._verb_after = re.compile(r"^" + _ADVERBIAL + r"\s*(?P<verb>" + verbs + r")")
-        self._verb_before = re.compile(r"(?:^|[,\"”’–—-]\s*|\s)(?P<verb>" + verbs + r")\s*$")
+        # "..., said Grushko": the inverted verb follows the quote or clause it closes.
+        self._verb_before = re.compile(r"(?:^|[,.\"”’'–—-])\s*(?P<verb>" + verbs + r")\s*$")
+        self._according_before = re.compile(r"(?:" + lexicon.according.pattern + r")\s*$", re.I)
+        self._statement_after = re.compile(r"^['’]s\s+(?:" + lexicon.statement_nouns.pattern + r")", re.I)
 
     # --- mentions -----------------------------------------------------------------
     def _side_of(self, prefix: str) -> Side:
@@ -108,13 +119,10 @@ class SpeakerFinder:
         return Side.OTHER
 
     def mentions(self, text: str, start: int, end: int, ctx: _Context, on: date | None) -> list[Mention]:
-        found: list[Mention] = []
-        taken: list[tuple[int, int]] = []
-
-        def free(a: int, b: int) -> bool:
-            return all(b <= s or a >= e for s, e in taken)
-
-        # Titled names first: the title tells the side of a speaker the registry lacks.
+        """Actor mentions in [start, end): the longest reading wins where readings overlap
+        ("The Kremlin official" is a back-reference, not the Kremlin)."""
+        candidates: list[tuple[int, int, Speaker | None, str, int]] = []  # (start, end, speaker, kind, rank)
+        # A titled name tells the side of a speaker the registry lacks.
         for m in self._appositive.finditer(text, start, end):
             name = m.group("name")
             actor = self.registry.by_alias.get(name) or self.registry.by_alias.get(name.split()[-1])
@@ -122,34 +130,28 @@ class SpeakerFinder:
                 speaker = _speaker(actor)
             else:
                 side = self._side_of(m.group("prefix") + " " + m.group("title"))
-                speaker = Speaker(_slug(name), name, side, "person")
+                speaker = ctx.discovered.get(name) or Speaker(_slug(name), name, side, "person")
                 ctx.discovered[name.split()[-1]] = speaker
                 ctx.discovered[name] = speaker
-            found.append(Mention(m.start("title") if m.group("prefix") == "" else m.start(), m.end("name"), speaker, "name"))
-            taken.append((m.start(), m.end()))
-        for m in self.registry.alias_pattern.finditer(text, start, end):
-            if free(m.start(), m.end()):
-                actor = self.registry.by_alias[re.sub(r"\s+", " ", m.group())]
-                found.append(Mention(m.start(), m.end(), _speaker(actor), "name"))
-                taken.append((m.start(), m.end()))
-        for name, speaker in ctx.discovered.items():
-            for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w])", text[start:end]):
-                a, b = start + m.start(), start + m.end()
-                if free(a, b):
-                    found.append(Mention(a, b, speaker, "name"))
-                    taken.append((a, b))
+            candidates.append((m.start() if m.group("prefix") else m.start("title"), m.end("name"), speaker, "name", 0))
+        for m in self.lex.backref_pattern.finditer(text, start, end):
+            candidates.append((m.start(), m.end(), None, "backref:" + re.sub(r"\s+", " ", m.group().lower()), 2))
         if self.registry.role_pattern is not None:
             for m in self.registry.role_pattern.finditer(text, start, end):
-                if free(m.start(), m.end()):
-                    actor = self.registry.by_role(m.group(), on)
-                    if actor is not None:
-                        found.append(Mention(m.start(), m.end(), _speaker(actor), "role"))
-                        taken.append((m.start(), m.end()))
-        for m in self.lex.backref_pattern.finditer(text, start, end):
-            if free(m.start(), m.end()):
-                found.append(Mention(m.start(), m.end(), None, "backref:" + m.group().lower()))
-        found.sort(key=lambda x: x.start)
-        return found
+                actor = self.registry.by_role(m.group(), on)
+                if actor is not None:
+                    candidates.append((m.start(), m.end(), _speaker(actor), "role", 1))
+        for m in self.registry.alias_pattern.finditer(text, start, end):
+            actor = self.registry.by_alias[re.sub(r"\s+", " ", m.group())]
+            candidates.append((m.start(), m.end(), _speaker(actor), "name", 3))
+        for name, speaker in ctx.discovered.items():
+            for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w])", text[start:end]):
+                candidates.append((start + m.start(), start + m.end(), speaker, "name", 4))
+        chosen: list[Mention] = []
+        for c_start, c_end, speaker, kind, _rank in sorted(candidates, key=lambda c: (c[0] - c[1], c[4], c[0])):
+            if all(c_end <= m.start or c_start >= m.end for m in chosen):
+                chosen.append(Mention(c_start, c_end, speaker, kind))
+        return sorted(chosen, key=lambda m: m.start)
 
     # --- attribution ------------------------------------------------------------------
     def statements(self, text: str, sentences: list[Sentence], published: date | None) -> list[Statement]:
@@ -254,11 +256,11 @@ class SpeakerFinder:
             after = text[m.end:end]
             before = text[start:m.start]
             # "X's statement that ..." and "according to X, ..." put the content after.
-            if re.match(r"^['’]s\s+(?:" + self.lex.statement_nouns.pattern + ")", after):
-                noun_end = m.end + re.match(r"^['’]s\s+\w+", after).end()  # type: ignore[union-attr]
-                points.append((m.start, noun_end, m.speaker, True))
+            statement = self._statement_after.match(after)
+            if statement:
+                points.append((m.start, m.end + statement.end(), m.speaker, True))
                 continue
-            acc = re.search(r"(?:" + self.lex.according.pattern + r")\s*$", before)
+            acc = self._according_before.search(before)
             if acc:
                 points.append((start + acc.start(), m.end, m.speaker, True))
                 continue
@@ -285,11 +287,16 @@ class SpeakerFinder:
             next_start = points[i + 1][0] if i + 1 < len(points) else end
             back = text[prev_end:p_start]
             fwd = text[p_end:next_start]
-            fwd_ok = len(fwd.split()) >= 3 and _FORWARD_START.match(fwd) is not None
+            # Forward: "X said that ...", "X said: ...", or "X said Moscow is ..." (a clause,
+            # not a trailing "in an interview"). Backward: "..., X said" after a comma or quote.
+            fwd_explicit = len(fwd.split()) >= 3 and _FORWARD_START.match(fwd) is not None
             back_ok = (
                 len(back.split()) >= 3
                 and re.search(r"[,\"”’'–—:-]\s*$", back) is not None
-                and (not fwd_ok or re.search(r"[\"“”]", back) is not None)
+                and (not fwd_explicit or re.search(r"[\"“”]", back) is not None)
+            )
+            fwd_ok = fwd_explicit or (
+                not back_ok and len(fwd.split()) >= 3 and _ADJUNCT_START.match(fwd) is None
             )
             if back_ok:
                 out.append((speaker, (prev_end, p_start)))

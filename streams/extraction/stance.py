@@ -79,6 +79,8 @@ class StanceReader:
 
     def _agent_side(self, text: str, clause_start: int, cue: _Cue, speaker: Side) -> str | None:
         """'self' when the speaker's camp does it, 'other' for the other camp, None if unsaid."""
+        for brk in _CLAUSE_BREAK.finditer(text, clause_start, cue.start):
+            clause_start = brk.end()  # the agent is in the cue's own clause
         after = text[cue.end:cue.end + 30]
         by = re.match(r"^\s+by\s+(.{0,20})", after)
         window = by.group(1) if by else text[max(clause_start, cue.start - 60):cue.start]

@@ -25,7 +25,10 @@ _FURNITURE = re.compile(
 )
 _HEADER_OF_LISTS = re.compile(r"^\s*(?:trending|most\ read|popular|related|more\ from|recommended)\b", re.I | re.X)
 
-_ABBREVIATIONS = ["Mr", "Mrs", "Ms", "Dr", "Gen", "Lt", "Col", "Maj", "Capt", "Adm", "Sgt", "St", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "No", "vs", "etc", "Sen", "Rep", "Gov", "Jr", "Sr", "Prof", "Inc", "Co", "Corp", "Ltd", "Dept", "Amb", "Pres", "approx"]
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr gen lt col maj capt adm sgt st jan feb mar apr jun jul aug sep sept oct nov dec "
+    "no vs etc sen rep gov jr sr prof inc co corp ltd dept amb pres approx".split()
+)
 _SENTENCE_END = re.compile(r"[.!?]+[\"”’']?(?=\s+[\"“‘'(\[]?[A-Z0-9–—-])")
 _OPEN_QUOTES = "“«"
 _CLOSE_QUOTES = "”»"
@@ -66,7 +69,7 @@ def sentences(text: str) -> list[Sentence]:
         cursor = 0
         for match in _SENTENCE_END.finditer(chunk):
             word = re.search(r"(\w+)\W*$", chunk[cursor:match.start() + 1])
-            if word and (word.group(1) in _ABBREVIATIONS or (len(word.group(1)) == 1 and word.group(1).isupper())):
+            if word and (word.group(1).lower() in _ABBREVIATIONS or (len(word.group(1)) == 1 and word.group(1).isupper())):
                 continue
             out.append(Sentence(p_start + cursor, p_start + match.end(), number))
             cursor = match.end()

@@ -1,0 +1,162 @@
+"""Each extraction rule on sentences written for these tests (none from the seeds),
+with the cases where a rule must not fire."""
+
+from datetime import date
+
+import pytest
+
+from schemas import Article, Stance
+from schemas.ids import article_id_for
+from streams.extraction import combine, extract
+
+
+def claims_of(text: str, published: date | None = date(2023, 3, 14)) -> dict[tuple[str, str], str]:
+    article = Article(article_id=article_id_for(text), source="t.txt", title="", text=text, body_start=0,
+                      published_at=published, date_source="text" if published else "unknown")
+    return {(c.actor_id, c.topic.value): c.stance.value for c in extract(article)}
+
+
+# --- who speaks -------------------------------------------------------------------------------
+def test_direct_quote_attributed_after_it() -> None:
+    text = '"We remain ready for dialogue with Moscow," Jens Stoltenberg said on Friday.'
+    assert claims_of(text) == {("stoltenberg", "dialogue"): "support"}
+
+
+def test_reported_speech_with_that() -> None:
+    text = "Sergei Ryabkov told reporters that Moscow is open to talks on risk reduction."
+    assert claims_of(text)[("ryabkov", "de_escalation")] == "support"
+
+
+def test_according_to() -> None:
+    text = "According to Lavrov, the West must stop arming Kyiv before any de-escalation can begin."
+    assert claims_of(text) == {("lavrov", "de_escalation"): "conditional"}
+
+
+def test_quote_over_several_sentences_belongs_to_its_closing_attribution() -> None:
+    text = ('"The channels were cut a long time ago. We want to restore military-to-military contacts '
+            'as soon as possible," Sergei Shoigu said.')
+    assert claims_of(text) == {("shoigu", "military_contacts"): "support"}
+
+
+def test_back_reference_resolves_to_most_recent_compatible_actor() -> None:
+    text = ("Dmitry Peskov spoke to journalists in Moscow on Monday.\n"
+            "The Kremlin official added that a meeting for the sake of a meeting makes little sense.")
+    assert claims_of(text) == {("peskov", "dialogue"): "conditional"}
+
+
+def test_pronoun_follows_the_last_named_person() -> None:
+    text = ("Antony Blinken met his counterparts in Brussels.\n"
+            "He said that Washington supports keeping diplomatic channels open.")
+    assert claims_of(text) == {("blinken", "dialogue"): "support"}
+
+
+def test_role_appositive_discovers_an_unregistered_speaker_and_side() -> None:
+    text = "Polish Foreign Minister Zbigniew Rau said that the alliance welcomes talks with Russia."
+    found = extract(Article(article_id="a", source="t", title="", text=text, body_start=0,
+                            published_at=date(2022, 1, 5), date_source="text"))
+    assert [(c.actor_id, c.actor_name, c.side.value, c.topic.value) for c in found] == [
+        ("zbigniew-rau", "Zbigniew Rau", "nato", "dialogue")]
+
+
+def test_a_bare_title_resolves_by_the_article_date() -> None:
+    text = "The NATO Secretary General said the allies support dialogue with Russia."
+    assert ("stoltenberg", "dialogue") in claims_of(text, date(2019, 5, 1))
+    assert ("rutte", "dialogue") in claims_of(text, date(2025, 5, 1))
+
+
+def test_institutions_speak_as_one() -> None:
+    text = "The Russian Foreign Ministry stressed that talks are possible only if NATO withdraws its forces."
+    assert claims_of(text) == {("russian-foreign-ministry", "dialogue"): "conditional"}
+
+
+def test_transcript_labels_attribute_and_questions_are_skipped() -> None:
+    text = ("Q: Will you support talks with Russia next week?\n"
+            "MS. PSAKI: We believe diplomacy is the best path forward, and we remain open to talks.\n")
+    assert claims_of(text, date(2022, 1, 20)) == {("psaki", "dialogue"): "support"}
+
+
+# --- what is not a claim --------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The NATO-Russia Council met in Brussels on Wednesday for four hours.",  # bare event report
+        "Analysts say that dialogue between Moscow and the alliance remains frozen.",  # nobody registered
+        "Will Sergei Lavrov support talks with NATO? Reporters asked the question repeatedly.",  # a question
+        "Dialogue is the only way forward, the newspaper wrote in its editorial.",  # a journalist's framing
+    ],
+)
+def test_no_claim_without_a_named_speaker_taking_a_stance(text: str) -> None:
+    assert claims_of(text) == {}
+
+
+def test_a_speaker_without_a_stance_cue_makes_no_claim() -> None:
+    assert claims_of("Jens Stoltenberg said the talks lasted four hours.") == {}
+
+
+# --- stances ------------------------------------------------------------------------------------
+def test_negated_opposition_is_support() -> None:
+    assert claims_of("Sergey Lavrov said Moscow is not against dialogue with Washington.") == {
+        ("lavrov", "dialogue"): "support"}
+
+
+def test_negated_support_is_opposition() -> None:
+    assert claims_of("Sergey Lavrov said Moscow is not ready for talks with the alliance.") == {
+        ("lavrov", "dialogue"): "oppose"}
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "talks can resume only if the alliance withdraws its troops",
+        "talks are hardly possible under the current circumstances",
+        "it is unrealistic to expect negotiations before the elections",
+        "dialogue is a two-way street",
+        "a meeting for the sake of a meeting is pointless",
+    ],
+)
+def test_conditions_and_hedges_make_it_conditional(clause: str) -> None:
+    assert claims_of(f"Maria Zakharova said that {clause}.") == {("zakharova", "dialogue"): "conditional"}
+
+
+def test_outright_rejection_is_opposition() -> None:
+    assert claims_of('"We reject any talks on this platform," Maria Zakharova said.') == {
+        ("zakharova", "dialogue"): "oppose"}
+
+
+def test_the_other_camps_rejection_is_the_speakers_complaint() -> None:
+    text = "Sergei Ryabkov said that the military channels were cut by the alliance years ago."
+    assert claims_of(text) == {("ryabkov", "military_contacts"): "support"}
+
+
+def test_a_condition_the_speaker_sets_is_something_the_speaker_wants() -> None:
+    text = ("Sergei Ryabkov said de-escalation talks can hardly succeed unless Washington agrees to restore "
+            "military channels.")
+    found = claims_of(text)
+    assert found[("ryabkov", "military_contacts")] == "support"
+    assert found[("ryabkov", "de_escalation")] == "conditional"
+
+
+def test_the_other_camps_wish_is_not_the_speakers_support() -> None:
+    text = "Sergey Lavrov said NATO wanted talks on Ukraine, but such talks were pointless."
+    assert claims_of(text) == {("lavrov", "dialogue"): "oppose"}
+
+
+def test_article_stance_is_the_most_qualified() -> None:
+    assert combine([Stance.SUPPORT, Stance.CONDITIONAL]) is Stance.CONDITIONAL
+    assert combine([Stance.SUPPORT, Stance.OPPOSE]) is Stance.CONDITIONAL
+    assert combine([Stance.OPPOSE, Stance.OPPOSE]) is Stance.OPPOSE
+    assert combine([Stance.SUPPORT]) is Stance.SUPPORT
+
+
+# --- furniture and dates --------------------------------------------------------------------------
+def test_page_furniture_is_not_read() -> None:
+    text = ("Advertisement\nShare on Facebook\n"
+            "Trending\nSergey Lavrov says talks are welcome\n5 minutes ago\n")
+    assert claims_of(text) == {}
+
+
+def test_unknown_date_is_said_not_invented() -> None:
+    text = "Sergey Lavrov said Moscow supports dialogue with NATO."
+    article = Article(article_id="a", source="t", title="", text=text, body_start=0)
+    [claim] = extract(article)
+    assert claim.published_at is None and claim.date_known is False
