@@ -59,7 +59,9 @@ class Article(Model):
     outlet: str | None = None
     url: str | None = None
     published_at: date | None = None
-    date_source: Literal["text", "manifest", "corpus", "unknown"] = "unknown"
+    date_source: Literal["text", "inferred", "manifest", "unknown"] = Field(
+        "unknown", description="Where published_at came from; 'inferred': a dateline's year guessed from the text."
+    )
 
 
 class EvidenceSpan(Model):

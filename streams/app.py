@@ -85,7 +85,9 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
         async for event in stream.events():
             try:
                 if len(event.value) > settings.max_article_bytes:
-                    raise DecodeError(f"event of {len(event.value)} bytes exceeds the {settings.max_article_bytes} limit")
+                    raise DecodeError(
+                        f"event of {len(event.value)} bytes exceeds the {settings.max_article_bytes} limit"
+                    )
                 published = decode_event(event.value)
                 if not isinstance(published, ArticlePublished):
                     raise DecodeError(f"expected ArticlePublished, got {published.event_type}")

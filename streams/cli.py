@@ -23,11 +23,12 @@ from storage import queries
 from storage.migrate import migrate as apply_migrations
 from streams import localstack
 from streams.config import Settings
-from streams.corpus import Failure, corpus_files, read_corpus
+from streams.corpus import Failure, read_corpus
 from streams.extraction import extract as extract_claims
 from streams.extraction.registry import load_registry
 from streams.logs import configure as configure_logging
-from streams.producer import Order, arrange, replay as produce
+from streams.producer import Order, arrange
+from streams.producer import replay as produce
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Turn news coverage into a versioned record of who said what, and when it changed.")
@@ -299,7 +300,7 @@ def _start_worker(s: Settings, bootstrap: str, database: str) -> int:
     log_path = s.home / "logs" / "worker.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log_file:
-        proc = subprocess.Popen([sys.executable, "-m", "streams", "worker"], env=env, stdout=log_file,  # noqa: S603
+        proc = subprocess.Popen([sys.executable, "-m", "streams", "worker"], env=env, stdout=log_file,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     state.pids["worker"] = proc.pid
     localstack.write_state(s.home, state)

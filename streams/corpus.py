@@ -36,7 +36,7 @@ _FULL_DATES = [
 ]
 _STAMP_LINE = re.compile(r"^\s*(?:updated|published|posted|last\s+updated|date)\b", re.I | re.M)
 # "MOSCOW, June 6. /TASS/." or "BRUSSELS, Jan 12 (Reuters) -": a dateline without a year.
-_DATELINE = re.compile(rf"^\s*[A-Z][A-Z .'-]{{2,40}}(?:\([^)]*\))?,\s+{_MONTH}\s+{_DAY}\b", re.M)
+_DATELINE = re.compile(rf"^\s*[A-Z][A-Z .'-]{{2,40}}(?:\([^)]*\))?,\s+(?i:{_MONTH})\s+{_DAY}\b", re.M)
 _YEAR_MENTION = re.compile(r"\b((?:19|20)\d{2})\b")
 _LEAD_CHARS = 800
 
@@ -62,33 +62,32 @@ def _to_date(match: re.Match[str]) -> date | None:
         return None
 
 
-def find_published_date(text: str, reference_year: int | None = None) -> date | None:
-    """The publication date the text states: a stamp line, a date in the lead, or a
-    dateline whose year comes from ``reference_year`` or, failing that, from the
-    latest year the text mentions."""
+def find_published_date(text: str) -> tuple[date | None, str]:
+    """The publication date the text states and how it was found: ``text`` for a stamp
+    line or a full date in the lead; ``inferred`` for a dateline without a year, which
+    takes the latest year the text mentions (an article rarely names a later one)."""
     for stamp in _STAMP_LINE.finditer(text):
         line_end = text.find("\n", stamp.start())
         line = text[stamp.start(): line_end if line_end != -1 else len(text)]
         for pattern in _FULL_DATES:
             m = pattern.search(line)
             if m and (found := _to_date(m)):
-                return found
+                return found, "text"
     lead = text[:_LEAD_CHARS]
     hits = [(m.start(), m) for pattern in _FULL_DATES for m in pattern.finditer(lead)]
     for _, m in sorted(hits, key=lambda h: h[0]):
         if found := _to_date(m):
-            return found
+            return found, "text"
     dateline = _DATELINE.search(lead)
     if dateline:
         years = [int(y) for y in _YEAR_MENTION.findall(text)]
-        year = reference_year or (max(years) if years else None)
-        if year is not None:
+        if years:
             month = _MONTHS[dateline.group("month").lower().rstrip(".")]
             try:
-                return date(year, month, int(dateline.group("day")))
+                return date(max(years), month, int(dateline.group("day"))), "inferred"
             except ValueError:
-                return None
-    return None
+                return None, "unknown"
+    return None, "unknown"
 
 
 def _looks_like_breadcrumb(line: str) -> bool:
@@ -114,8 +113,7 @@ def build_article(text: str, source: str, meta: Metadata | None = None) -> Artic
     if meta.published_at is not None:
         published, date_source = meta.published_at, "manifest"
     else:
-        published = find_published_date(text)
-        date_source = "text" if published else "unknown"
+        published, date_source = find_published_date(text)
     return Article(
         article_id=article_id_for(text),
         source=source,

@@ -30,7 +30,7 @@ async def partitions_of(consumer: AIOKafkaConsumer, topic: str, timeout: float =
             return [TopicPartition(topic, p) for p in sorted(parts)]
         if asyncio.get_running_loop().time() > deadline:
             raise KafkaError(f"topic {topic} has no partitions")
-        await consumer._client.force_metadata_update()  # noqa: SLF001 - aiokafka has no public refresh
+        await consumer._client.force_metadata_update()
         await asyncio.sleep(0.2)
 
 

@@ -93,7 +93,7 @@ def _wait_port(host: str, port: int, pid: int, log: Path, what: str, timeout: fl
 def _spawn(cmd: list[str], log: Path, user: str | None = None) -> int:
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
-        proc = subprocess.Popen(  # noqa: S603 - our own fixed command lines
+        proc = subprocess.Popen(
             cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True, user=user,
         )
@@ -139,7 +139,7 @@ def _server_user() -> str | None:
     try:
         pwd.getpwnam(PG_USER)
     except KeyError:
-        result = subprocess.run(  # noqa: S603
+        result = subprocess.run(
             ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_USER],
             capture_output=True, check=False,
         )
@@ -167,7 +167,7 @@ def start_postgres(home: Path, port: int | None = None, fast: bool = False) -> t
         for path in (root, log):
             os.chown(path, info.pw_uid, info.pw_gid)
     if not (data / "PG_VERSION").exists():
-        result = subprocess.run(  # noqa: S603
+        result = subprocess.run(
             [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
              "--no-instructions"],
             capture_output=True, text=True, check=False, user=user,
@@ -187,7 +187,7 @@ def start_postgres(home: Path, port: int | None = None, fast: bool = False) -> t
 
 def _create_database(bin_dir: Path, port: int) -> None:
     for _ in range(50):
-        result = subprocess.run(  # noqa: S603
+        result = subprocess.run(
             [str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "claimtrack"],
             capture_output=True, text=True, check=False,
         )

@@ -74,7 +74,8 @@ def derive_versions(position: Position) -> tuple[PositionVersion, ...]:
                 stance=run[0].stance,
                 valid_from=run[0].published_at,
                 evidence=tuple(
-                    EvidenceRef(claim_id=r.claim_id, article_id=r.article_id, span=r.span, quote=r.quote, outlet=r.outlet)
+                    EvidenceRef(claim_id=r.claim_id, article_id=r.article_id, span=r.span, quote=r.quote,
+                                outlet=r.outlet)
                     for r in run
                 ),
                 extractor_version=run[0].extractor_version,

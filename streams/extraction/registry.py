@@ -50,7 +50,8 @@ class Registry:
     def __post_init__(self) -> None:
         self.by_alias = {a: actor for actor in self.actors.values() for a in actor.aliases}
         names = sorted(self.by_alias, key=len, reverse=True)
-        self.alias_pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names) + r")(?![\w])")
+        escaped = (re.escape(n).replace(r"\ ", r"\s+") for n in names)
+        self.alias_pattern = re.compile(r"(?<![\w-])(?:" + "|".join(escaped) + r")(?![\w])")
         self.by_title = {}
         for actor in self.actors.values():
             for role in actor.roles:

@@ -194,14 +194,17 @@ class SpeakerFinder:
                 speaker = labelled[index]
                 if speaker is not None:  # a journalist's question is nobody's claim
                     label = _LABEL.match(text, sent.start)
-                    out.append(Statement(speaker, sent.start, sent.end, (label.end() if label else sent.start, sent.end), index))
+                    content = (label.end() if label else sent.start, sent.end)
+                    out.append(Statement(speaker, sent.start, sent.end, content, index))
                 continue
             if index in direct:
                 for speaker, content in direct[index]:
                     out.append(Statement(speaker, sent.start, sent.end, content, index))
                 last = (direct[index][-1][0], sent.paragraph)
                 continue
-            region = next(((a, b) for a, b in quotes[sent.paragraph] if a <= sent.start + 1 and sent.end <= b + 2), None)
+            region = next(
+                ((a, b) for a, b in quotes[sent.paragraph] if a <= sent.start + 1 and sent.end <= b + 2), None
+            )
             speaker = None
             if region is not None:
                 speaker = self._quote_speaker(region, sentences, index, direct)

@@ -108,7 +108,9 @@ class StanceReader:
                     oppose = True
                 else:
                     support = True
-            elif self._negated(text, clause[0], cue, cues) or self._agent_side(text, clause[0], cue, speaker) == "other":
+            elif self._negated(text, clause[0], cue, cues) or (
+                self._agent_side(text, clause[0], cue, speaker) == "other"
+            ):
                 support = True
             else:
                 oppose = True
@@ -130,7 +132,7 @@ class StanceReader:
         spans = [(s, e) for s, e, _ in all_topics]
         whole_cues = self._cues(text, start, end, spans)
         seen: set[Topic] = set()
-        for t_start, t_end, topic in sorted(all_topics):
+        for t_start, _t_end, topic in sorted(all_topics):
             if topic in seen:
                 continue
             clause = next(((a, b) for a, b in _clauses(text, start, end) if a <= t_start < b), (start, end))

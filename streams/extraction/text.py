@@ -69,8 +69,9 @@ def sentences(text: str) -> list[Sentence]:
         cursor = 0
         for match in _SENTENCE_END.finditer(chunk):
             word = re.search(r"(\w+)\W*$", chunk[cursor:match.start() + 1])
-            if word and (word.group(1).lower() in _ABBREVIATIONS or (len(word.group(1)) == 1 and word.group(1).isupper())):
-                continue
+            token = word.group(1) if word else ""
+            if token.lower() in _ABBREVIATIONS or (len(token) == 1 and token.isupper()):
+                continue  # "Mr. Grushko", "U.S. officials": not a sentence end
             out.append(Sentence(p_start + cursor, p_start + match.end(), number))
             cursor = match.end()
             while cursor < len(chunk) and chunk[cursor].isspace():

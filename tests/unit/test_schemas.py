@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from schemas import Article, ArticlePublished, DecodeError, decode_event, encode_event
 from schemas.export import SCHEMA_DIR, schema_documents
@@ -31,7 +32,7 @@ def test_event_id_depends_on_content_not_on_production_time() -> None:
 
 def test_events_are_frozen_and_reject_unknown_fields() -> None:
     event = ArticlePublished.create(_article(), occurred_at=None, produced_at=datetime.now(UTC))
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         event.event_id = "x"  # type: ignore[misc]
     raw = json.loads(encode_event(event))
     raw["surprise"] = 1

@@ -1,0 +1,76 @@
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from schemas import Article
+from streams.corpus import Failure, build_article, find_published_date, read_corpus, split_title
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Advertisement\n\nUpdated March 2nd, 2023 at 10:15 IST\n\nHeadline here\n", date(2023, 3, 2)),
+        ("BERLIN (Outlet / Agency - 21st April, 2020) The minister said ...", date(2020, 4, 21)),
+        ("Published: 2019-11-05\nSome headline\nBody.", date(2019, 11, 5)),
+    ],
+)
+def test_publication_date_stated_in_the_text(text: str, expected: date) -> None:
+    assert find_published_date(text) == (expected, "text")
+
+
+def test_a_dateline_without_year_takes_the_latest_year_mentioned_and_says_so() -> None:
+    text = "Headline\nVIENNA, Sept. 14 (Agency) - talks began, the first since 2018 and 2015."
+    assert find_published_date(text) == (date(2018, 9, 14), "inferred")
+    assert find_published_date("Headline\nMOSCOW, March 3. /Agency/. No year here.") == (None, "unknown")
+
+
+@pytest.mark.parametrize("text", ["A headline with no date at all\nAnd a body.",
+                                  "Headline\n" + "x " * 600 + "\nThe talks of January 10, 2022 failed."])
+def test_no_date_unless_stated_where_publication_dates_stand(text: str) -> None:
+    assert find_published_date(text) == (None, "unknown")
+
+
+def test_title_skips_furniture_and_breadcrumbs() -> None:
+    text = "Advertisement\nWorldEuropePoliticsNews\nMinister rejects new talks offer\n\nBody text here."
+    title, body_start = split_title(text)
+    assert title == "Minister rejects new talks offer"
+    assert text[body_start:].strip() == "Body text here."
+
+
+def test_article_id_is_stable_across_whitespace_and_case() -> None:
+    a = build_article("Headline here\n\nBody  text.", "a.txt")
+    b = build_article("headline here\nbody text.", "b.txt")
+    assert a.article_id == b.article_id
+
+
+def test_manifest_metadata_overrides_the_text(tmp_path: Path) -> None:
+    (tmp_path / "one.txt").write_text("Headline stated here\nUpdated May 1st, 2020\nBody.")
+    (tmp_path / "manifest.toml").write_text('["one.txt"]\noutlet = "Wire"\npublished_at = 2020-05-02\n')
+    [article] = list(read_corpus([tmp_path]))
+    assert isinstance(article, Article)
+    assert (article.outlet, article.published_at, article.date_source) == ("Wire", date(2020, 5, 2), "manifest")
+
+
+def test_jsonl_corpus_reads_each_line_and_reports_bad_ones(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    rows = [{"text": "Headline one\nBody.", "outlet": "Wire", "published_at": "2021-02-03"},
+            {"title": "no text"}, "not an object", {"text": "Headline two\nBody two."}]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n{broken\n")
+    items = list(read_corpus([path]))
+    articles = [i for i in items if isinstance(i, Article)]
+    failures = [i for i in items if isinstance(i, Failure)]
+    assert [a.published_at for a in articles] == [date(2021, 2, 3), None]
+    assert articles[0].outlet == "Wire" and articles[0].source == f"{path}:1"
+    assert len(failures) == 3
+
+
+def test_bad_files_are_reported_one_by_one(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_text("  \n")
+    (tmp_path / "latin1.txt").write_bytes("Caf\xe9 talks".encode("latin-1"))
+    (tmp_path / "good.txt").write_text("A proper headline\nBody.")
+    items = list(read_corpus([tmp_path, tmp_path / "missing.txt"]))
+    reasons = {Path(i.source).name: i.reason for i in items if isinstance(i, Failure)}
+    assert reasons == {"empty.txt": "empty article", "latin1.txt": "not UTF-8 (byte 3)", "missing.txt": "no such file"}
+    assert sum(isinstance(i, Article) for i in items) == 1
