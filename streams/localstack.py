@@ -163,6 +163,10 @@ def start_postgres(home: Path, port: int | None = None, fast: bool = False) -> t
     log.parent.mkdir(parents=True, exist_ok=True)
     log.touch()
     if user:
+        blocked = [p for p in root.resolve().parents if not os.stat(p).st_mode & 0o001]
+        if blocked:
+            raise StackError(f"{blocked[0]} is closed to the unprivileged PostgreSQL user {user!r}; "
+                             "set CLAIMTRACK_HOME to a directory under world-traversable ones")
         info = pwd.getpwnam(user)
         for path in (root, log):
             os.chown(path, info.pw_uid, info.pw_gid)

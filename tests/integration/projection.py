@@ -1,0 +1,20 @@
+"""Helpers that read a projection database whole, for comparisons."""
+
+import asyncpg
+
+TABLES = {
+    "articles": "article_id",
+    "actors": "actor_id",
+    "claims": "claim_id",
+    "position_versions": "actor_id, topic, version",
+    "projection_offsets": "topic, partition",
+}
+
+
+async def snapshot(database_url: str) -> dict[str, list[tuple[object, ...]]]:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return {t: [tuple(r) for r in await conn.fetch(f"SELECT * FROM {t} ORDER BY {key}")]
+                for t, key in TABLES.items()}
+    finally:
+        await conn.close()
