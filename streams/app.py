@@ -61,12 +61,11 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
         table_standby_replicas=0,
     )
     t = settings.topics
-    raw = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw", "value_serializer": "raw",
-           "partitions": settings.partitions}
-    articles = app.topic(t.articles, **raw)
-    claims = app.topic(t.claims, **raw)
-    changes = app.topic(t.changes, **raw)
-    deadletter = app.topic(t.deadletter, **raw)
+    def raw_topic(name: str) -> faust.TopicT:  # bytes in, bytes out: the schemas package decodes
+        return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw",
+                         partitions=settings.partitions)
+
+    articles, claims, changes, deadletter = (raw_topic(n) for n in (t.articles, t.claims, t.changes, t.deadletter))
     positions = app.Table("positions", default=None, partitions=settings.partitions)  # JSON keys and values
 
     async def dead_letter(event: Any, stage: str, reason: str) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from schemas.events import Article
 from schemas.ids import article_id_for
@@ -62,7 +62,10 @@ def _to_date(match: re.Match[str]) -> date | None:
         return None
 
 
-def find_published_date(text: str) -> tuple[date | None, str]:
+DateSource = Literal["text", "inferred", "manifest", "unknown"]
+
+
+def find_published_date(text: str) -> tuple[date | None, DateSource]:
     """The publication date the text states and how it was found: ``text`` for a stamp
     line or a full date in the lead; ``inferred`` for a dateline without a year, which
     takes the latest year the text mentions (an article rarely names a later one)."""
@@ -110,6 +113,8 @@ def build_article(text: str, source: str, meta: Metadata | None = None) -> Artic
     if not text.strip():
         raise CorpusError("empty article")
     title, body_start = split_title(text)
+    published: date | None
+    date_source: DateSource
     if meta.published_at is not None:
         published, date_source = meta.published_at, "manifest"
     else:
@@ -123,7 +128,7 @@ def build_article(text: str, source: str, meta: Metadata | None = None) -> Artic
         outlet=meta.outlet,
         url=meta.url,
         published_at=published,
-        date_source=date_source,  # type: ignore[arg-type]
+        date_source=date_source,
     )
 
 

@@ -122,6 +122,7 @@ class SpeakerFinder:
         """Actor mentions in [start, end): the longest reading wins where readings overlap
         ("The Kremlin official" is a back-reference, not the Kremlin)."""
         candidates: list[tuple[int, int, Speaker | None, str, int]] = []  # (start, end, speaker, kind, rank)
+        speaker: Speaker | None
         # A titled name tells the side of a speaker the registry lacks.
         for m in self._appositive.finditer(text, start, end):
             name = m.group("name")

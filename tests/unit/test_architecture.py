@@ -20,3 +20,8 @@ def test_ruff_finds_nothing(repo: Path) -> None:
     run = subprocess.run([_tool("ruff"), "check", "schemas", "storage", "streams", "tests", "bench"], cwd=repo,
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_mypy_finds_nothing(repo: Path) -> None:
+    run = subprocess.run([_tool("mypy")], cwd=repo, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
