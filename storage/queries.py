@@ -63,6 +63,13 @@ async def find_actor(conn: asyncpg.Connection, query: str) -> str | None:
     )
 
 
+async def undated(conn: asyncpg.Connection) -> tuple[int, int]:
+    """(articles, claims) with no known publication date: kept, but outside every history."""
+    articles = await conn.fetchval("SELECT count(*) FROM articles WHERE published_at IS NULL")
+    claims = await conn.fetchval("SELECT count(*) FROM claims WHERE published_at IS NULL")
+    return int(articles), int(claims)
+
+
 async def counts(conn: asyncpg.Connection) -> dict[str, int]:
     tables = ("articles", "actors", "claims", "position_versions")
     return {t: await conn.fetchval(f"SELECT count(*) FROM {t}") for t in tables}  # names are literals above

@@ -333,15 +333,19 @@ def demo() -> None:
     out.print(f"worker running (pid {pid}, log {s.home / 'logs' / 'worker.log'})")
     _replay(s, [DEFAULT_SEEDS], Order.FILE, None, wait=True, worker_pid=pid)
 
-    async def report() -> list[queries.VersionRow]:
+    async def report() -> tuple[list[queries.VersionRow], tuple[int, int]]:
         conn = await _connect(database)
         try:
-            return await queries.history(conn)
+            return await queries.history(conn), await queries.undated(conn)
         finally:
             await conn.close()
 
-    rows = [r for r in asyncio.run(report()) if r.topic in {t.value for t in TRACKED_TOPICS}]
+    rows, (undated_articles, undated_claims) = asyncio.run(report())
+    rows = [r for r in rows if r.topic in {t.value for t in TRACKED_TOPICS}]
     _print_versions(rows, OutputFormat.table, "position histories from seeds/")
+    if undated_articles:
+        out.print(f"{undated_articles} article(s) state no publication date: their {undated_claims} claim(s) are "
+                  f"recorded but placed in no history until a date is given (seeds/manifest.toml).")
     out.print("The stack keeps running. Query it with `claimtrack history --actor grushko --topic dialogue`"
               " or `claimtrack positions`; stop it with `claimtrack down`.")
 

@@ -87,6 +87,7 @@ def _wait_port(host: str, port: int, pid: int, log: Path, what: str, timeout: fl
         if not alive(pid):
             raise StackError(f"{what} exited during start; see {log}")
         time.sleep(0.1)
+    stop_pid(pid)
     raise StackError(f"{what} did not open {host}:{port} within {timeout:.0f}s; see {log}")
 
 
@@ -229,6 +230,7 @@ def up(home: Path, kafka_bootstrap: str | None, database_url: str | None) -> Sta
         state.kafka_bootstrap = kafka_bootstrap
     elif not (state.kafka_bootstrap and alive(state.pids.get("kafka", -1))):
         state.kafka_bootstrap, state.pids["kafka"] = start_broker(home)
+        write_state(home, state)  # recorded at once, so `down` can stop it if what follows fails
     if database_url:
         state.database_url = database_url
     elif not (state.database_url and alive(state.pids.get("postgres", -1))):
