@@ -36,7 +36,7 @@ def _title_pattern(title: str) -> str:
     """'NATO Secretary General' also matches "NATO's Secretary-General"."""
     words = [re.escape(w) for w in title.replace("-", " ").split()]
     first, rest = words[0], words[1:]
-    return r"(?:the\s+)?" + first + r"(?:'s)?" + "".join(r"[\s-]+" + w for w in rest)
+    return first + r"(?:'s)?" + "".join(r"[\s-]+" + w for w in rest)
 
 
 @dataclass

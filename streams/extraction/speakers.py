@@ -16,6 +16,7 @@ from streams.extraction.text import Sentence, quote_regions
 
 _WORD = r"[A-Z][a-zA-Z-]+(?:['’][A-Z][a-zA-Z-]+)?"
 _NAME = rf"{_WORD}(?:\s+{_WORD}){{1,2}}"
+_PREFIX = re.compile(r"(?:[A-Z][\w.'’-]*\s+){1,4}$")
 _LABEL = re.compile(r"^\s*([A-Z][A-Z.'’ -]{0,60}?|Q)\s*:\s+", re.M)
 _ADVERBIAL = (
     r"(?:\s*,?\s*(?:also|later|earlier|then|has|had|have|meanwhile|once\s+again|again|further|"
@@ -60,6 +61,14 @@ class Statement:
     sentence_index: int
 
 
+@dataclass(frozen=True)
+class _Scan:
+    appositives: list[re.Match[str]]
+    backrefs: list[re.Match[str]]
+    roles: list[re.Match[str]]
+    aliases: list[re.Match[str]]
+
+
 @dataclass
 class _Context:
     """What earlier sentences established: who was mentioned, who spoke."""
@@ -100,9 +109,7 @@ class SpeakerFinder:
         self.registry = registry
         self.lex = lexicon
         titles = "|".join(t.replace(" ", r"\s+") for t in sorted(lexicon.role_title_list, key=len, reverse=True))
-        self._appositive = re.compile(
-            rf"(?P<prefix>(?:[A-Z][\w.'’-]*\s+){{0,4}}?)(?P<title>{titles})\s+(?P<name>{_NAME})"
-        )
+        self._appositive = re.compile(rf"(?<![\w-])(?P<title>{titles})\s+(?P<name>{_NAME})")
         verbs = lexicon.speech_verbs.pattern
         self._verb_after = re.compile(r"^" + _ADVERBIAL + r"\s*(?P<verb>" + verbs + r")")
         # "..., said Grushko": the inverted verb follows the quote or clause it closes.
@@ -118,31 +125,50 @@ class SpeakerFinder:
             return Side.NATO
         return Side.OTHER
 
-    def mentions(self, text: str, start: int, end: int, ctx: _Context, on: date | None) -> list[Mention]:
+    def scan(self, text: str) -> "_Scan":
+        """Every pattern run once over the whole article; sentences then take their share."""
+        return _Scan(
+            appositives=list(self._appositive.finditer(text)),
+            backrefs=list(self.lex.backref_pattern.finditer(text)),
+            roles=list(self.registry.role_pattern.finditer(text)) if self.registry.role_pattern else [],
+            aliases=list(self.registry.alias_pattern.finditer(text)),
+        )
+
+    def mentions(self, text: str, start: int, end: int, ctx: _Context, on: date | None,
+                 scan: "_Scan | None" = None) -> list[Mention]:
         """Actor mentions in [start, end): the longest reading wins where readings overlap
         ("The Kremlin official" is a back-reference, not the Kremlin)."""
+        scan = scan or self.scan(text)
+
+        def within(found: list[re.Match[str]]) -> list[re.Match[str]]:
+            return [m for m in found if start <= m.start() and m.end() <= end]
+
         candidates: list[tuple[int, int, Speaker | None, str, int]] = []  # (start, end, speaker, kind, rank)
         speaker: Speaker | None
         # A titled name tells the side of a speaker the registry lacks.
-        for m in self._appositive.finditer(text, start, end):
+        for m in within(scan.appositives):
             name = m.group("name")
+            # Capitalised words before the title ("Russian Deputy ...") tell the side.
+            prefix = _PREFIX.search(text, max(start, m.start() - 60), m.start())
+            phrase_start = prefix.start() if prefix and prefix.group() else m.start()
             actor = self.registry.by_alias.get(name) or self.registry.by_alias.get(name.split()[-1])
             if actor is not None:
                 speaker = _speaker(actor)
             else:
-                side = self._side_of(m.group("prefix") + " " + m.group("title"))
+                side = self._side_of(text[phrase_start:m.end("title")])
                 speaker = ctx.discovered.get(name) or Speaker(_slug(name), name, side, "person")
                 ctx.discovered[name.split()[-1]] = speaker
                 ctx.discovered[name] = speaker
-            candidates.append((m.start() if m.group("prefix") else m.start("title"), m.end("name"), speaker, "name", 0))
-        for m in self.lex.backref_pattern.finditer(text, start, end):
+            candidates.append((phrase_start, m.end("name"), speaker, "name", 0))
+        for m in within(scan.backrefs):
             candidates.append((m.start(), m.end(), None, "backref:" + re.sub(r"\s+", " ", m.group().lower()), 2))
-        if self.registry.role_pattern is not None:
-            for m in self.registry.role_pattern.finditer(text, start, end):
-                actor = self.registry.by_role(m.group(), on)
-                if actor is not None:
-                    candidates.append((m.start(), m.end(), _speaker(actor), "role", 1))
-        for m in self.registry.alias_pattern.finditer(text, start, end):
+        for m in within(scan.roles):
+            actor = self.registry.by_role(m.group(), on)
+            if actor is not None:
+                # "the NATO Secretary General" is this role, not a back-reference
+                role_start = m.start() - 4 if text[max(0, m.start() - 4):m.start()].lower() == "the " else m.start()
+                candidates.append((max(start, role_start), m.end(), _speaker(actor), "role", 1))
+        for m in within(scan.aliases):
             actor = self.registry.by_alias[re.sub(r"\s+", " ", m.group())]
             candidates.append((m.start(), m.end(), _speaker(actor), "name", 3))
         for name, speaker in ctx.discovered.items():
@@ -159,6 +185,7 @@ class SpeakerFinder:
         """Pass 1 finds explicit attributions in document order; pass 2 gives quoted and
         first-person sentences without one to the speaker of their quote or paragraph."""
         ctx = _Context()
+        scan = self.scan(text)
         direct: dict[int, list[tuple[Speaker, tuple[int, int]]]] = {}
         labelled: dict[int, Speaker | None] = {}
         quotes: dict[int, list[tuple[int, int]]] = {}
@@ -176,7 +203,7 @@ class SpeakerFinder:
                 labelled[index] = label_speaker
                 continue
             mentions = []
-            for mention in self.mentions(text, sent.start, sent.end, ctx, published):
+            for mention in self.mentions(text, sent.start, sent.end, ctx, published, scan):
                 speaker = mention.speaker or self._resolve(mention, ctx)
                 if speaker is not None:
                     ctx.note(speaker)

@@ -129,6 +129,8 @@ class StanceReader:
             for topic, pattern in self.lex.topics.items()
             for m in pattern.finditer(text, start, end)
         ]
+        if not all_topics:
+            return findings  # most statements touch no tracked topic: skip the cue scan
         spans = [(s, e) for s, e, _ in all_topics]
         whole_cues = self._cues(text, start, end, spans)
         seen: set[Topic] = set()

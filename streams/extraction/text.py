@@ -81,18 +81,24 @@ def sentences(text: str) -> list[Sentence]:
     return out
 
 
+_QUOTE_CHARS = re.compile(r"[\"“”«»–—]")
+_AFTER_SENTENCE = re.compile(r"[.!?][\"”’]?\s+$")
+
+
 def quote_regions(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Quoted stretches within [start, end); an unclosed quote runs to ``end``."""
     regions: list[tuple[int, int]] = []
     opened: int | None = None
-    for i in range(start, end):
-        ch = text[i]
-        # A dash that opens a sentence introduces speech in transcribed quotes ("– We were ...").
-        dash_opens = ch in "–—" and (i == start or re.search(r"[.!?][\"”’]?\s+$", text[max(start, i - 4):i]))
-        if ch in _OPEN_QUOTES or (ch == '"' and opened is None) or dash_opens:
+    for m in _QUOTE_CHARS.finditer(text, start, end):
+        i, ch = m.start(), m.group()
+        if ch in "–—":
+            # A dash that opens a sentence introduces speech in transcribed quotes ("– We were ...").
+            if opened is None and (i == start or _AFTER_SENTENCE.search(text, max(start, i - 4), i)):
+                opened = i
+        elif ch in _OPEN_QUOTES or (ch == '"' and opened is None):
             if opened is None:
                 opened = i
-        elif (ch in _CLOSE_QUOTES or ch == '"') and opened is not None:
+        elif opened is not None:
             regions.append((opened, i + 1))
             opened = None
     if opened is not None:
