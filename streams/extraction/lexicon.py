@@ -24,7 +24,8 @@ class Lexicon:
     statement_nouns: re.Pattern[str]
     journalist_labels: frozenset[str]
     first_person: re.Pattern[str]
-    backrefs: dict[str, str]
+    pronouns: dict[str, str]
+    backref_nouns: dict[str, str]
     backref_pattern: re.Pattern[str]
     role_titles: re.Pattern[str]
     role_title_list: tuple[str, ...]
@@ -35,18 +36,38 @@ class Lexicon:
     negation: re.Pattern[str]
 
 
+def backref_filter(lexicon: Lexicon, phrase: str) -> str:
+    """Which actors a back-reference may mean: "person", "institution", "russia" or "nato"."""
+    words = re.sub(r"\s+", " ", phrase.strip()).lower()
+    if words in lexicon.pronouns:
+        return lexicon.pronouns[words]
+    kind = next((k for n, k in sorted(lexicon.backref_nouns.items(), key=lambda i: -len(i[0]))
+                 if words.endswith(n)), "person")
+    if kind == "person":
+        for side, pattern in lexicon.side_words.items():
+            if pattern.search(phrase):
+                return side
+    return kind
+
+
 @cache
 def load_lexicon(path: Path = DATA_DIR / "cues.toml") -> Lexicon:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    backrefs = {k.lower(): v for k, v in data["backrefs"].items()}
+    pronouns = {k.lower(): v for k, v in data["backrefs"]["pronouns"].items()}
+    nouns = {k.lower(): v for k, v in data["backrefs"]["nouns"].items()}
+    noun_pattern = "|".join(re.escape(n).replace("\\ ", r"\s+") for n in sorted(nouns, key=len, reverse=True))
+    pronoun_pattern = "|".join(re.escape(p).replace("\\ ", r"\s+") for p in sorted(pronouns, key=len, reverse=True))
     return Lexicon(
         speech_verbs=_alternation(data["speech"]["verbs"], 0),
         according=_alternation(data["speech"]["according"]),
         statement_nouns=_alternation(data["speech"]["statement_nouns"]),
         journalist_labels=frozenset(data["speakers"]["journalist_labels"]),
         first_person=_alternation(data["speakers"]["first_person"], 0),
-        backrefs=backrefs,
-        backref_pattern=_alternation([re.escape(b).replace("\\ ", " ") for b in backrefs]),
+        pronouns=pronouns,
+        backref_nouns=nouns,
+        backref_pattern=re.compile(
+            rf"(?<![\w-])(?:{pronoun_pattern}|the\s+(?:[\w.'’-]+\s+){{0,3}}?(?:{noun_pattern}))(?![\w-])", re.I
+        ),
         role_titles=_alternation(data["roles"]["titles"], 0),
         role_title_list=tuple(data["roles"]["titles"]),
         side_words={side: _alternation(data["roles"][side], 0) for side in ("russia", "nato")},

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from schemas.events import Side
-from streams.extraction.lexicon import Lexicon
+from streams.extraction.lexicon import Lexicon, backref_filter
 from streams.extraction.registry import Actor, Registry
 from streams.extraction.text import Sentence, quote_regions
 
@@ -30,10 +30,35 @@ _FORWARD_START = re.compile(
 
 # Words that open a trailing adjunct ("said on Tuesday", "told reporters in Brussels"),
 # not the reported clause.
-_ADJUNCT_START = re.compile(
-    r"^\s*(?:on|in|at|to|after|during|before|from|with|when|while|earlier|later|last|this|via|"
-    r"following|as|in\s+an?|according|reporters|journalists|[A-Z][\w.]*\s+(?:on|in|at|after)\b)\b", re.I
+# What may stand between a speech verb and the reported clause: time, place, audience
+# and occasion ("said on Wednesday", "told reporters after the meeting", "said in an
+# interview with TASS"). Stripped before deciding whether a clause follows.
+_ADJUNCT = re.compile(
+    r"""^\s*,?\s*(?:
+        (?:on|last|this|next|earlier|later)\s+(?:\w+day|week|month|year|\w+\s+\d{1,2})(?:\s+\w+ing)?
+      | in\s+(?:an?|the|his|her|their)\s+[\w-]+(?:\s+[\w-]+)?
+            (?:\s+(?:with|to|on|of|in)\s+[\w.'’-]+(?:\s+[\w.'’-]+)?)?
+      | at\s+(?:an?|the|his|her|their)\s+(?:[\w-]+\s+){0,4}?
+            (?:conference|briefing|meeting|forum|summit|session|event|hearing)
+      | (?:to|before|after|during|following|ahead\s+of)\s+(?:(?:an?|the|his|her|their|\d+)\s+)?
+            (?:[\w'’-]+\s+){0,5}?[\w'’-]+(?=\s*(?:[,.;]|$|that\b))
+      | (?:an?|the)\s+(?:press|news)\s+(?:conference|briefing)
+      | reporters|journalists|lawmakers|parliament|the\s+press|the\s+media
+      | [A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}(?=\s*(?:,|\.|$|\bon\b|\bin\b|\bat\b|\bthat\b|\bafter\b))
+    )\s*,?""",
+    re.X,
 )
+
+
+_PREPOSITION_START = re.compile(r"^\s*(?:to|in|on|at|as|with|by|from|for|of|and|but|after|before)\b")
+
+
+def strip_adjuncts(clause: str) -> str:
+    while (m := _ADJUNCT.match(clause)) and m.end() > 0:
+        clause = clause[m.end():]
+    return clause
+
+
 
 
 @dataclass(frozen=True)
@@ -111,7 +136,8 @@ class SpeakerFinder:
         titles = "|".join(t.replace(" ", r"\s+") for t in sorted(lexicon.role_title_list, key=len, reverse=True))
         self._appositive = re.compile(rf"(?<![\w-])(?P<title>{titles})\s+(?P<name>{_NAME})")
         verbs = lexicon.speech_verbs.pattern
-        self._verb_after = re.compile(r"^" + _ADVERBIAL + r"\s*(?P<verb>" + verbs + r")")
+        # "X, who led the delegation, said": one parenthetical may stand between subject and verb.
+        self._verb_after = re.compile(r"^(?:\s*,[^,\"“”()]{1,100},)?" + _ADVERBIAL + r"\s*(?P<verb>" + verbs + r")")
         # "..., said Grushko": the inverted verb follows the quote or clause it closes.
         self._verb_before = re.compile(r"(?:^|[,.\"”’'–—-])\s*(?P<verb>" + verbs + r")\s*$")
         self._according_before = re.compile(r"(?:" + lexicon.according.pattern + r")\s*$", re.I)
@@ -143,6 +169,10 @@ class SpeakerFinder:
         def within(found: list[re.Match[str]]) -> list[re.Match[str]]:
             return [m for m in found if start <= m.start() and m.end() <= end]
 
+        def with_article(at: int) -> int:
+            # "the Russian Foreign Ministry" names the ministry; it is no back-reference
+            return at - 4 if at - 4 >= start and text[at - 4:at].lower() == "the " else at
+
         candidates: list[tuple[int, int, Speaker | None, str, int]] = []  # (start, end, speaker, kind, rank)
         speaker: Speaker | None
         # A titled name tells the side of a speaker the registry lacks.
@@ -161,16 +191,14 @@ class SpeakerFinder:
                 ctx.discovered[name] = speaker
             candidates.append((phrase_start, m.end("name"), speaker, "name", 0))
         for m in within(scan.backrefs):
-            candidates.append((m.start(), m.end(), None, "backref:" + re.sub(r"\s+", " ", m.group().lower()), 2))
+            candidates.append((m.start(), m.end(), None, "backref:" + re.sub(r"\s+", " ", m.group()), 5))
         for m in within(scan.roles):
             actor = self.registry.by_role(m.group(), on)
             if actor is not None:
-                # "the NATO Secretary General" is this role, not a back-reference
-                role_start = m.start() - 4 if text[max(0, m.start() - 4):m.start()].lower() == "the " else m.start()
-                candidates.append((max(start, role_start), m.end(), _speaker(actor), "role", 1))
+                candidates.append((with_article(m.start()), m.end(), _speaker(actor), "role", 1))
         for m in within(scan.aliases):
             actor = self.registry.by_alias[re.sub(r"\s+", " ", m.group())]
-            candidates.append((m.start(), m.end(), _speaker(actor), "name", 3))
+            candidates.append((with_article(m.start()), m.end(), _speaker(actor), "name", 3))
         for name, speaker in ctx.discovered.items():
             for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w])", text[start:end]):
                 candidates.append((start + m.start(), start + m.end(), speaker, "name", 4))
@@ -274,7 +302,7 @@ class SpeakerFinder:
 
     def _resolve(self, mention: Mention, ctx: _Context) -> Speaker | None:
         word = mention.kind.split(":", 1)[1]
-        return ctx.resolve_backref(self.lex.backrefs.get(word, "person"))
+        return ctx.resolve_backref(backref_filter(self.lex, word))
 
     def _attributions(
         self, text: str, start: int, end: int, mentions: list[Mention]
@@ -318,19 +346,19 @@ class SpeakerFinder:
             next_start = points[i + 1][0] if i + 1 < len(points) else end
             back = text[prev_end:p_start]
             fwd = text[p_end:next_start]
-            # Forward: "X said that ...", "X said: ...", or "X said Moscow is ..." (a clause,
-            # not a trailing "in an interview"). Backward: "..., X said" after a comma or quote.
-            fwd_explicit = len(fwd.split()) >= 3 and _FORWARD_START.match(fwd) is not None
+            # Forward: "X said that ...", "X said: ...", or "X said (on Monday) Moscow is ..."
+            # (a clause once time, place and audience are stripped). Backward: "..., X said"
+            # after a comma or a quote.
+            rest = strip_adjuncts(fwd)
+            clause = len(rest.split()) >= 3
+            forward = clause and (_FORWARD_START.match(fwd) is not None or _PREPOSITION_START.match(rest) is None)
             back_ok = (
                 len(back.split()) >= 3
                 and re.search(r"[,\"”’'–—:-]\s*$", back) is not None
-                and (not fwd_explicit or re.search(r"[\"“”]", back) is not None)
-            )
-            fwd_ok = fwd_explicit or (
-                not back_ok and len(fwd.split()) >= 3 and _ADJUNCT_START.match(fwd) is None
+                and (not forward or re.search(r"[\"“”]", back) is not None)
             )
             if back_ok:
                 out.append((speaker, (prev_end, p_start)))
-            if fwd_ok:
-                out.append((speaker, (p_end, next_start)))
+            if forward:
+                out.append((speaker, (next_start - len(rest), next_start)))
         return out

@@ -83,12 +83,14 @@ class StanceReader:
             clause_start = brk.end()  # the agent is in the cue's own clause
         after = text[cue.end:cue.end + 30]
         by = re.match(r"^\s+by\s+(.{0,20})", after)
-        window = by.group(1) if by else text[max(clause_start, cue.start - 60):cue.start]
+        # The agent is the party named by "by ..." after the cue, else the first party
+        # named in the clause before it: English clauses put their subject first.
+        window = by.group(1) if by else text[max(clause_start, cue.start - 80):cue.start]
         best: tuple[int, str] | None = None
         for side, pattern in self.lex.parties.items():
-            for m in pattern.finditer(window):
-                if best is None or (m.start() > best[0]) != bool(by):
-                    best = (m.start(), side)
+            m = pattern.search(window)
+            if m and (best is None or m.start() < best[0]):
+                best = (m.start(), side)
         if best is None:
             return None
         side = best[1]

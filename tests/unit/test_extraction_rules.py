@@ -160,3 +160,39 @@ def test_unknown_date_is_said_not_invented() -> None:
     article = Article(article_id="a", source="t", title="", text=text, body_start=0)
     [claim] = extract(article)
     assert claim.published_at is None and claim.date_known is False
+
+
+# --- attribution details ------------------------------------------------------------------------
+def test_time_place_and_audience_between_verb_and_clause_are_skipped() -> None:
+    text = "Lloyd Austin said on Thursday the Pentagon was ready to restore military channels with Moscow."
+    assert claims_of(text) == {("austin", "military_contacts"): "support"}
+
+
+def test_a_trailing_occasion_leaves_the_quote_before_it_as_the_content() -> None:
+    text = '"We support a peaceful settlement," Sergey Lavrov told a news conference after the talks.'
+    assert claims_of(text) == {("lavrov", "de_escalation"): "support"}
+
+
+def test_a_parenthetical_between_subject_and_verb() -> None:
+    text = "Wendy Sherman, who led the delegation in Vienna, said Washington backs talks on risk reduction."
+    assert claims_of(text, date(2022, 1, 10)) == {("sherman", "dialogue"): "support",
+                                                  ("sherman", "de_escalation"): "support"}
+
+
+def test_a_description_with_modifiers_refers_back_by_side() -> None:
+    text = ("Sergey Lavrov and Antony Blinken met in Geneva.\n"
+            "According to the top Russian diplomat, further meetings make no sense.")
+    assert claims_of(text, date(2022, 1, 21)) == {("lavrov", "dialogue"): "oppose"}
+
+
+def test_the_subject_of_a_clause_is_its_agent_not_a_later_party() -> None:
+    text = "Ned Price said that our hotline with the Russian military remains open."
+    assert claims_of(text, date(2022, 3, 1)) == {("price", "military_contacts"): "support"}
+
+
+def test_a_dateline_before_the_speaker_is_not_the_speakers_words() -> None:
+    text = "VIENNA, Feb 3 (Agency) - Sergei Ryabkov said on Thursday that Moscow rejects any talks on this basis."
+    found = extract(Article(article_id="a", source="t", title="", text=text, body_start=0,
+                            published_at=date(2022, 2, 3), date_source="text"))
+    assert [(c.actor_id, c.topic.value, c.stance.value) for c in found] == [("ryabkov", "dialogue", "oppose")]
+    assert found[0].evidence == text
