@@ -86,24 +86,34 @@ class Claim(Model):
     evidence: str = Field(description="The text at `span` in the article.")
     span: tuple[int, int]
     evidence_spans: tuple[EvidenceSpan, ...]
+    statement_id: str = Field(description="The same statement reported by several articles shares this id.")
     published_at: date | None
     date_known: bool
     confidence: float = Field(ge=0.0, le=1.0)
     extractor_version: str
 
 
-class EvidenceRef(Model):
-    """A claim that backs a position version, with enough to quote it."""
+class Report(Model):
+    """One article's report of a statement."""
 
     claim_id: str
     article_id: str
+    outlet: str | None = None
+    published_at: date
     span: tuple[int, int]
     quote: str
-    outlet: str | None = None
+
+
+class EvidenceRef(Model):
+    """A statement that backs a position version, with every report of it."""
+
+    statement_id: str
+    stance: Stance
+    reports: tuple[Report, ...] = Field(min_length=1, description="Earliest first; the first sets the valid time.")
 
 
 class PositionVersion(Model):
-    """One version of an actor's position on a topic."""
+    """One version of an actor's position on a topic, over its valid time."""
 
     actor_id: str
     actor_name: str
@@ -113,7 +123,22 @@ class PositionVersion(Model):
     previous_stance: Stance | None
     stance: Stance
     valid_from: date
+    valid_to: date | None = Field(None, description="The next version's valid_from; None while current.")
     evidence: tuple[EvidenceRef, ...]
+    reports: int = Field(ge=1, description="How many article reports back this version.")
+    extractor_version: str
+
+
+class Revision(Model):
+    """A late claim corrected the past: ``versions`` is the whole history as it now
+    stands, ``replaces`` the numbers of the versions that no longer hold as recorded."""
+
+    actor_id: str
+    actor_name: str
+    side: Side
+    topic: Topic
+    replaces: tuple[int, ...]
+    versions: tuple[PositionVersion, ...]
     extractor_version: str
 
 
@@ -156,12 +181,35 @@ class ClaimExtracted(Envelope):
 
 
 class PositionChanged(Envelope):
+    """The actor's current position on the topic changed: ``data`` is the new version."""
+
     TYPE: ClassVar[str] = "PositionChanged"
     event_type: Literal["PositionChanged"]
     data: PositionVersion
 
 
+class PositionRevised(Envelope):
+    """A late claim changed the position's past."""
+
+    TYPE: ClassVar[str] = "PositionRevised"
+    event_type: Literal["PositionRevised"]
+    data: Revision
+
+
+class PositionCorroborated(Envelope):
+    """A version gained evidence (a new statement, or another report of one) and
+    otherwise stands as it was: ``data`` is the version with its evidence now."""
+
+    TYPE: ClassVar[str] = "PositionCorroborated"
+    event_type: Literal["PositionCorroborated"]
+    data: PositionVersion
+
+
+PositionEvent = PositionChanged | PositionRevised | PositionCorroborated
 Event = Annotated[
-    ArticlePublished | ClaimExtracted | PositionChanged, Field(discriminator="event_type")
+    ArticlePublished | ClaimExtracted | PositionChanged | PositionRevised | PositionCorroborated,
+    Field(discriminator="event_type"),
 ]
-EVENT_TYPES: tuple[type[Envelope], ...] = (ArticlePublished, ClaimExtracted, PositionChanged)
+EVENT_TYPES: tuple[type[Envelope], ...] = (
+    ArticlePublished, ClaimExtracted, PositionChanged, PositionRevised, PositionCorroborated,
+)

@@ -42,6 +42,9 @@ async def migrate(conn: asyncpg.Connection) -> list[str]:
 async def drop_projection(conn: asyncpg.Connection) -> None:
     """Drop every projection table, so the next migrate and replay rebuild them from the log."""
     async with conn.transaction():
+        await conn.execute("DROP VIEW IF EXISTS current_positions, position_history")
+        await conn.execute("DROP FUNCTION IF EXISTS position_as_of(date, timestamptz), "
+                           "position_history_known_at(timestamptz)")
         await conn.execute(
             "DROP TABLE IF EXISTS position_versions, claims, actors, articles, projection_offsets, schema_migrations"
         )

@@ -8,11 +8,20 @@ Rows are keyed by the event's own ids, so re-applying an event changes nothing.
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import asyncpg
 
-from schemas.events import ArticlePublished, ClaimExtracted, Envelope, PositionChanged
+from schemas.events import (
+    ArticlePublished,
+    ClaimExtracted,
+    Envelope,
+    PositionChanged,
+    PositionCorroborated,
+    PositionEvent,
+    PositionRevised,
+    PositionVersion,
+)
 
 
 @dataclass(frozen=True)
@@ -50,65 +59,116 @@ async def _claim(conn: asyncpg.Connection, rec: LogRecord, event: ClaimExtracted
         c.actor_id, c.actor_name, c.side.value,
     )
     await conn.execute(
-        """INSERT INTO claims (claim_id, article_id, actor_id, topic, stance, evidence, span_start, span_end,
-                               evidence_spans, published_at, date_known, confidence, extractor_version,
+        """INSERT INTO claims (claim_id, statement_id, article_id, actor_id, topic, stance, evidence, span_start,
+                               span_end, evidence_spans, published_at, date_known, confidence, extractor_version,
                                event_id, recorded_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13, $14, $15)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, $16)
            ON CONFLICT (claim_id) DO NOTHING""",
-        c.claim_id, c.article_id, c.actor_id, c.topic.value, c.stance.value, c.evidence, c.span[0], c.span[1],
+        c.claim_id, c.statement_id, c.article_id, c.actor_id, c.topic.value, c.stance.value, c.evidence,
+        c.span[0], c.span[1],
         json.dumps([s.model_dump(mode="json") for s in c.evidence_spans]), c.published_at, c.date_known,
         c.confidence, c.extractor_version, event.event_id, rec.timestamp,
     )
 
 
-async def _position(conn: asyncpg.Connection, rec: LogRecord, event: PositionChanged) -> tuple[str, str]:
+# A version row's identity: what a change may alter. Rows whose shape is unchanged stay open.
+Shape = tuple[int, str, str | None, date, date | None, int, tuple[str, ...]]
+
+
+def _shape_of(v: PositionVersion) -> Shape:
+    return (v.version, v.stance.value, v.previous_stance.value if v.previous_stance else None,
+            v.valid_from, v.valid_to, v.reports, tuple(sorted(e.statement_id for e in v.evidence)))
+
+
+def _shape_of_row(r: asyncpg.Record) -> Shape:
+    return (r["version"], r["stance"], r["previous_stance"], r["valid_from"], r["valid_to"], r["reports"],
+            tuple(sorted(r["statement_ids"])))
+
+
+async def _open_rows(conn: asyncpg.Connection, actor_id: str, topic: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM position_versions WHERE actor_id = $1 AND topic = $2 AND recorded_to IS NULL ORDER BY version",
+        actor_id, topic,
+    )
+
+
+def _target(
+    event: PositionEvent, open_rows: list[asyncpg.Record]
+) -> tuple[list[Shape], dict[Shape, PositionVersion]]:
+    """The history the event says now holds: its rows as shapes, and the versions that
+    are new (the rest are open rows carried over unchanged, or with a new end)."""
+    if isinstance(event, PositionRevised):
+        return [_shape_of(v) for v in event.data.versions], {_shape_of(v): v for v in event.data.versions}
     v = event.data
+    kept: list[Shape] = []
+    for row in open_rows:
+        shape = _shape_of_row(row)
+        if isinstance(event, PositionChanged):
+            if row["version"] == v.version - 1:
+                shape = (*shape[:4], v.valid_from, *shape[5:])  # the new version closes the previous one
+            if row["version"] < v.version:
+                kept.append(shape)
+        elif row["version"] != v.version:
+            kept.append(shape)
+    return [*kept, _shape_of(v)], {_shape_of(v): v}
+
+
+async def _position(conn: asyncpg.Connection, event: PositionEvent) -> None:
+    data = event.data
+    actor_id, topic = data.actor_id, data.topic.value
     await conn.execute(
         "INSERT INTO actors (actor_id, name, side) VALUES ($1, $2, $3) ON CONFLICT (actor_id) DO NOTHING",
-        v.actor_id, v.actor_name, v.side.value,
+        actor_id, data.actor_name, data.side.value,
     )
-    await conn.execute(
-        """INSERT INTO position_versions (actor_id, topic, version, stance, previous_stance, valid_from,
-                                          evidence_claim_ids, extractor_version, event_id, recorded_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-           ON CONFLICT (actor_id, topic, version) DO UPDATE SET
-               stance = EXCLUDED.stance, previous_stance = EXCLUDED.previous_stance,
-               valid_from = EXCLUDED.valid_from, evidence_claim_ids = EXCLUDED.evidence_claim_ids,
-               extractor_version = EXCLUDED.extractor_version, event_id = EXCLUDED.event_id,
-               recorded_at = EXCLUDED.recorded_at
-           WHERE position_versions.event_id <> EXCLUDED.event_id""",
-        v.actor_id, v.topic.value, v.version, v.stance.value,
-        v.previous_stance.value if v.previous_stance else None, v.valid_from,
-        [e.claim_id for e in v.evidence], v.extractor_version, event.event_id, rec.timestamp,
-    )
-    return v.actor_id, v.topic.value
+    at = event.produced_at  # transaction time: the log time of the claim that caused the change
+    open_rows = await _open_rows(conn, actor_id, topic)
+    target, fresh = _target(event, open_rows)
+    by_shape = {_shape_of_row(r): r for r in open_rows}
+    for shape, row in by_shape.items():
+        if shape not in target:
+            await conn.execute(
+                "UPDATE position_versions SET recorded_to = $1 WHERE actor_id = $2 AND topic = $3 AND version = $4"
+                " AND recorded_from = $5 AND event_id = $6",
+                at, actor_id, topic, row["version"], row["recorded_from"], row["event_id"],
+            )
+    for shape in target:
+        if shape in by_shape:
+            continue
+        source = fresh.get(shape)
+        if source is not None:
+            statement_ids = [e.statement_id for e in source.evidence]
+            claim_ids = [r.claim_id for e in source.evidence for r in e.reports]
+            extractor = source.extractor_version
+        else:  # an open row carried over with a new valid_to
+            old = next(r for r in open_rows if r["version"] == shape[0])
+            statement_ids, claim_ids, extractor = old["statement_ids"], old["claim_ids"], old["extractor_version"]
+        await conn.execute(
+            """INSERT INTO position_versions (actor_id, topic, version, stance, previous_stance, valid_from, valid_to,
+                                              reports, statement_ids, claim_ids, extractor_version, recorded_from,
+                                              event_id)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+               ON CONFLICT (actor_id, topic, version, recorded_from, event_id) DO NOTHING""",
+            actor_id, topic, shape[0], shape[1], shape[2], shape[3], shape[4], shape[5], statement_ids, claim_ids,
+            extractor, at, event.event_id,
+        )
 
 
 async def apply_batch(conn: asyncpg.Connection, records: Sequence[LogRecord]) -> None:
     """Apply ``records`` and advance the offsets past them, all in one transaction."""
     if not records:
         return
-    touched: set[tuple[str, str]] = set()
     next_offsets: dict[tuple[str, int], int] = {}
     async with conn.transaction():
         for rec in records:
-            next_offsets[(rec.topic, rec.partition)] = max(next_offsets.get((rec.topic, rec.partition), 0),
-                                                            rec.offset + 1)
+            key = (rec.topic, rec.partition)
+            next_offsets[key] = max(next_offsets.get(key, 0), rec.offset + 1)
             event = rec.event
             if isinstance(event, ArticlePublished):
                 await _article(conn, rec, event)
             elif isinstance(event, ClaimExtracted):
                 await _claim(conn, rec, event)
-            elif isinstance(event, PositionChanged):
-                touched.add(await _position(conn, rec, event))
-        for actor_id, topic in touched:
-            await conn.execute(
-                """UPDATE position_versions p
-                   SET valid_to = (SELECT n.valid_from FROM position_versions n
-                                   WHERE n.actor_id = p.actor_id AND n.topic = p.topic AND n.version = p.version + 1)
-                   WHERE p.actor_id = $1 AND p.topic = $2""",
-                actor_id, topic,
-            )
+            elif isinstance(event, PositionChanged | PositionRevised | PositionCorroborated):
+                await _position(conn, event)
         await conn.executemany(
             """INSERT INTO projection_offsets (topic, partition, next_offset) VALUES ($1, $2, $3)
                ON CONFLICT (topic, partition) DO UPDATE

@@ -1,7 +1,8 @@
-"""Read-side queries over the projection: position histories and current positions."""
+"""Read-side queries over the projection: position histories, current positions,
+and the bitemporal questions "valid on D" and "as believed at T"."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import asyncpg
 
@@ -17,50 +18,55 @@ class VersionRow:
     previous_stance: str | None
     valid_from: date
     valid_to: date | None
-    evidence_claim_ids: list[str]
+    reports: int
+    recorded_from: datetime
+    recorded_to: datetime | None
+    claim_ids: list[str]
     evidence: str | None
 
 
-_SELECT = """
-    SELECT p.actor_id, a.name AS actor_name, a.side, p.topic, p.version, p.stance, p.previous_stance,
-           p.valid_from, p.valid_to, p.evidence_claim_ids,
-           (SELECT c.evidence FROM claims c WHERE c.claim_id = p.evidence_claim_ids[1]) AS evidence
-    FROM position_versions p JOIN actors a USING (actor_id)
+_COLUMNS = """
+    p.actor_id, a.name AS actor_name, a.side, p.topic, p.version, p.stance, p.previous_stance,
+    p.valid_from, p.valid_to, p.reports, p.recorded_from, p.recorded_to, p.claim_ids,
+    (SELECT c.evidence FROM claims c WHERE c.claim_id = p.claim_ids[1]) AS evidence
 """
+_FILTER = "($1::text IS NULL OR p.actor_id = $1) AND ($2::text IS NULL OR p.topic = $2)"
+_ORDER = "ORDER BY p.actor_id, p.topic, p.version"
 
 
-def _rows(records: list[asyncpg.Record]) -> list[VersionRow]:
-    return [VersionRow(**dict(r)) for r in records]
-
-
-async def history(conn: asyncpg.Connection, actor_id: str | None = None, topic: str | None = None) -> list[VersionRow]:
-    """Every version, optionally of one actor and/or one topic, oldest first."""
+async def history(
+    conn: asyncpg.Connection,
+    actor_id: str | None = None,
+    topic: str | None = None,
+    as_of: date | None = None,
+    known_at: datetime | None = None,
+) -> list[VersionRow]:
+    """Versions as believed now, or at ``known_at``; only the one valid on ``as_of`` if given."""
+    if as_of is not None:
+        source, extra = "position_as_of($3::date, COALESCE($4::timestamptz, 'infinity'))", [as_of, known_at]
+    elif known_at is not None:
+        source, extra = "position_history_known_at($3::timestamptz)", [known_at]
+    else:
+        source, extra = "position_versions", []
+    where = _FILTER + (" AND p.recorded_to IS NULL" if not extra else "")
     records = await conn.fetch(
-        _SELECT + " WHERE ($1::text IS NULL OR p.actor_id = $1) AND ($2::text IS NULL OR p.topic = $2)"
-        " ORDER BY p.actor_id, p.topic, p.version",
-        actor_id, topic,
+        f"SELECT {_COLUMNS} FROM {source} p JOIN actors a USING (actor_id) WHERE {where} {_ORDER}",
+        actor_id, topic, *extra,
     )
-    return _rows(records)
+    return [VersionRow(**dict(r)) for r in records]
 
 
 async def current_positions(conn: asyncpg.Connection) -> list[VersionRow]:
     """Each actor's latest version on each topic."""
     records = await conn.fetch(
-        _SELECT + " WHERE p.valid_to IS NULL AND p.version = (SELECT max(version) FROM position_versions m"
-        " WHERE m.actor_id = p.actor_id AND m.topic = p.topic) ORDER BY p.actor_id, p.topic"
+        f"SELECT {_COLUMNS} FROM position_versions p JOIN actors a USING (actor_id)"
+        f" WHERE p.recorded_to IS NULL AND p.valid_to IS NULL {_ORDER}"
     )
-    return _rows(records)
+    return [VersionRow(**dict(r)) for r in records]
 
 
 async def known_actors(conn: asyncpg.Connection) -> list[tuple[str, str]]:
     return [(r["actor_id"], r["name"]) for r in await conn.fetch("SELECT actor_id, name FROM actors ORDER BY actor_id")]
-
-
-async def find_actor(conn: asyncpg.Connection, query: str) -> str | None:
-    """An actor id from an id or a name, case-insensitively."""
-    return await conn.fetchval(
-        "SELECT actor_id FROM actors WHERE lower(actor_id) = lower($1) OR lower(name) = lower($1) LIMIT 1", query
-    )
 
 
 async def undated(conn: asyncpg.Connection) -> tuple[int, int]:
@@ -68,8 +74,3 @@ async def undated(conn: asyncpg.Connection) -> tuple[int, int]:
     articles = await conn.fetchval("SELECT count(*) FROM articles WHERE published_at IS NULL")
     claims = await conn.fetchval("SELECT count(*) FROM claims WHERE published_at IS NULL")
     return int(articles), int(claims)
-
-
-async def counts(conn: asyncpg.Connection) -> dict[str, int]:
-    tables = ("articles", "actors", "claims", "position_versions")
-    return {t: await conn.fetchval(f"SELECT count(*) FROM {t}") for t in tables}  # names are literals above

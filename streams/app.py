@@ -13,7 +13,17 @@ from typing import Any
 
 import faust
 
-from schemas import ArticlePublished, ClaimExtracted, DecodeError, PositionChanged, decode_event, encode_event
+from schemas import (
+    ArticlePublished,
+    ClaimExtracted,
+    DecodeError,
+    PositionChanged,
+    PositionCorroborated,
+    PositionEvent,
+    PositionRevised,
+    decode_event,
+    encode_event,
+)
 from schemas.deadletter import DeadLetter
 from schemas.events import TRACKED_TOPICS
 from streams.config import Settings
@@ -24,7 +34,7 @@ from streams.versioning import Position, apply_claim, position_key
 CE_SOURCE = "claimtrack/version-processor"
 
 
-def cloudevent_headers(event: PositionChanged, subject: str) -> list[tuple[str, bytes]]:
+def cloudevent_headers(event: PositionEvent, subject: str) -> list[tuple[str, bytes]]:
     """CloudEvents binary-mode attributes for generic consumers."""
     attrs = {
         "ce_id": event.event_id,
@@ -124,17 +134,28 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
             key = position_key(claim.actor_id, claim.topic.value)
             stored = positions.get(key)
             before = Position.model_validate(stored) if stored else None
-            after, changed = apply_claim(before, claim)
-            if after is not None and after != before:
-                positions[key] = after.model_dump(mode="json")
+            outcome = apply_claim(before, claim)
+            at = _message_time(event)  # transaction time comes from the log, so re-runs agree
+            outputs: list[PositionEvent] = []
+            if outcome.revision is not None:
+                first = outcome.revision.versions[0].valid_from
+                outputs.append(PositionRevised.create(outcome.revision, occurred_at=_valid_time(first), produced_at=at))
+            if outcome.changed is not None:
+                v = outcome.changed
+                outputs.append(PositionChanged.create(v, occurred_at=_valid_time(v.valid_from), produced_at=at))
+            if outcome.corroborated is not None:
+                v = outcome.corroborated
+                outputs.append(PositionCorroborated.create(v, occurred_at=_valid_time(v.valid_from), produced_at=at))
             sent: list[Awaitable[Any]] = []
-            for version in changed:
-                out = PositionChanged.create(version, occurred_at=_valid_time(version.valid_from),
-                                             produced_at=_message_time(event))
+            for out in outputs:
                 sent.append(await changes.send(key=key.encode(), value=encode_event(out),
                                                headers=cloudevent_headers(out, key)))
             for fut in sent:
                 await fut
+            # The state moves only once its events are in the log: a crash in between
+            # re-derives the same events (same ids) instead of losing them.
+            if outcome.position is not None and outcome.position != before:
+                positions[key] = outcome.position.model_dump(mode="json")
 
     app.extract_articles = extract_articles  # type: ignore[attr-defined]
     app.version_claims = version_claims  # type: ignore[attr-defined]

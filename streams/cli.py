@@ -1,12 +1,14 @@
 """The claimtrack command line."""
 
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import time
 from dataclasses import asdict
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -46,6 +48,11 @@ class TopicName(StrEnum):
 
 class OutputFormat(StrEnum):
     table = "table"
+    json = "json"
+
+
+class SubscribeFormat(StrEnum):
+    text = "text"
     json = "json"
 
 
@@ -212,33 +219,121 @@ def _print_versions(rows: list[queries.VersionRow], fmt: OutputFormat, title: st
         print(json.dumps([asdict(r) for r in rows], default=str, indent=2))
         return
     table = Table(title=title, show_lines=False)
-    for column, width in (("actor", 18), ("topic", 17), ("v", 2), ("stance", 11), ("valid from", 10), ("valid to", 10)):
+    columns = (("actor", 18), ("topic", 17), ("v", 2), ("stance", 11), ("valid from", 10), ("valid to", 10),
+               ("reports", 7))
+    for column, width in columns:
         table.add_column(column, no_wrap=True, min_width=width)
-    table.add_column("evidence", overflow="ellipsis", no_wrap=True, max_width=50)
+    table.add_column("evidence", overflow="ellipsis", no_wrap=True, max_width=45)
     for r in rows:
         table.add_row(r.actor_name, r.topic, str(r.version), r.stance, str(r.valid_from),
-                      str(r.valid_to or "now"), " ".join((r.evidence or "").split()))
+                      str(r.valid_to or "now"), str(r.reports), " ".join((r.evidence or "").split()))
     out.print(table)
+
+
+def _parse_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"--as-of takes a date like 2021-06-30, not {value!r}") from None
+
+
+def _parse_timestamp(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise fail(f"--known-at takes a timestamp like 2026-11-26T19:00:00+00:00, not {value!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @app.command()
 def history(
     actor: Annotated[str | None, typer.Option(help="Actor id, name or alias")] = None,
     topic: Annotated[TopicName | None, typer.Option(help="Topic")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Only the version valid on this date")] = None,
+    known_at: Annotated[str | None, typer.Option("--known-at", help="As the service believed it then")] = None,
     format: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = OutputFormat.table,
 ) -> None:
     """An actor's position history on a topic (all actors and topics when omitted)."""
+    valid_on, believed_at = _parse_date(as_of), _parse_timestamp(known_at)
     _, database = addresses(settings())
 
     async def run() -> list[queries.VersionRow]:
         conn = await _connect(database)
         try:
             actor_id = _resolve_actor(await queries.known_actors(conn), actor) if actor else None
-            return await queries.history(conn, actor_id, topic.value if topic else None)
+            return await queries.history(conn, actor_id, topic.value if topic else None, valid_on, believed_at)
         finally:
             await conn.close()
 
-    _print_versions(asyncio.run(run()), format, "position history")
+    title = "position history" + (f" valid on {valid_on}" if valid_on else "") + (
+        f" as known at {believed_at.isoformat()}" if believed_at else "")
+    _print_versions(asyncio.run(run()), format, title)
+
+
+@app.command()
+def subscribe(
+    actor: Annotated[str | None, typer.Option(help="Only this actor (id, name or alias)")] = None,
+    topic: Annotated[TopicName | None, typer.Option(help="Only this topic")] = None,
+    from_beginning: Annotated[bool, typer.Option("--from-beginning", help="Start a new subscriber at the "
+                                                 "start of the log")] = False,
+    format: Annotated[SubscribeFormat, typer.Option("--format", help="Output format")] = SubscribeFormat.text,
+    group: Annotated[str, typer.Option(help="Consumer group: its offsets survive restarts")] = "claimtrack-subscriber",
+    idle_timeout: Annotated[float | None, typer.Option(help="Stop after this many seconds without events")] = None,
+) -> None:
+    """Print claim-change events as they happen, resuming after a restart."""
+    from streams.subscriber import subscribe as run_subscriber
+
+    s = settings()
+    bootstrap, _ = addresses(s)
+    actor_id = None
+    if actor:
+        registered = load_registry().find(actor)
+        actor_id = registered.id if registered else actor.strip().lower()
+
+    def write(line: str) -> None:
+        print(line, flush=True)
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a person stops it
+        asyncio.run(run_subscriber(bootstrap, s.topics.changes, group, write, actor_id,
+                                   topic.value if topic else None, from_beginning,
+                                   format is SubscribeFormat.json, idle_timeout))
+
+
+@app.command()
+def checksum(
+    full: Annotated[bool, typer.Option("--full", help="Include transaction time and every article and claim")] = False,
+) -> None:
+    """A checksum of the valid-time history (the same in any arrival order)."""
+    from storage.checksum import full_checksum, valid_time_checksum
+
+    _, database = addresses(settings())
+
+    async def run() -> str:
+        conn = await _connect(database)
+        try:
+            return await (full_checksum(conn) if full else valid_time_checksum(conn))
+        finally:
+            await conn.close()
+
+    print(asyncio.run(run()))
+
+
+@app.command()
+def rebuild() -> None:
+    """Drop the projection, re-read the log from the beginning, and compare full checksums."""
+    from streams.projector import Projector
+
+    s = settings()
+    bootstrap, database = addresses(s)
+    before, after = asyncio.run(Projector(bootstrap, database, s.topics.projected).rebuild())
+    out.print(f"full checksum before {before}")
+    out.print(f"full checksum after  {after}")
+    if before != after:
+        raise fail("the rebuilt projection differs from the one it replaced", 1)
 
 
 @app.command()

@@ -2,17 +2,20 @@
 the offsets stored in PostgreSQL (not Kafka's committed ones)."""
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer
 
 from schemas import DecodeError, decode_event
-from storage.migrate import migrate
+from storage.checksum import full_checksum
+from storage.migrate import drop_projection, migrate
 from storage.projection import LogRecord, apply_batch, load_offsets
-from streams.kafka_admin import partitions_of
+from streams.kafka_admin import end_offsets, partitions_of
 from streams.logs import log
 
+PROJECTOR_LOCK = 7_411_240  # advisory lock held by the one projector of a database
 _RETRYABLE = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
               asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError)
 
@@ -51,11 +54,21 @@ class Projector:
 
     async def _run_once(self, stop: asyncio.Event) -> None:
         conn = await asyncpg.connect(self.database_url)
+        try:
+            # One projector per database: a second one (or a rebuild) waits here.
+            await conn.execute("SELECT pg_advisory_lock($1)", PROJECTOR_LOCK)
+            await migrate(conn)
+            await self._consume(conn, stop.is_set)
+        finally:
+            await conn.close()
+
+    async def _consume(self, conn: asyncpg.Connection, done: Callable[[], bool],
+                       until: dict[tuple[str, int], int] | None = None) -> None:
+        """Apply the log from the stored offsets until ``done()``, or until ``until`` is reached."""
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
                                     auto_offset_reset="earliest")
         await consumer.start()
         try:
-            await migrate(conn)
             stored = await load_offsets(conn)
             tps = [tp for t in self.topics for tp in await partitions_of(consumer, t)]
             consumer.assign(tps)
@@ -66,11 +79,38 @@ class Projector:
                 else:
                     consumer.seek(tp, offset)
             log.info("projector started", partitions=len(tps), resumed=len(stored))
-            while not stop.is_set():
+            position = dict(stored)
+            while not done():
+                if until is not None and all(position.get(k, 0) >= end for k, end in until.items()):
+                    return
                 batch = await consumer.getmany(timeout_ms=300, max_records=self.batch_size)
                 records = [to_record(m) for msgs in batch.values() for m in msgs]
                 if records:
                     await apply_batch(conn, records)
+                    for r in records:
+                        position[(r.topic, r.partition)] = max(position.get((r.topic, r.partition), 0), r.offset + 1)
         finally:
             await consumer.stop()
+
+    async def rebuild(self) -> tuple[str, str]:
+        """Drop the projection and re-read the log from the beginning; returns the full
+        checksum before and after. A running projector is disconnected and waits on the
+        projector lock until the rebuild is done, then resumes from the rebuilt offsets."""
+        conn = await asyncpg.connect(self.database_url)
+        try:
+            await conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND objid = $1 AND pid <> pg_backend_pid()", PROJECTOR_LOCK,
+            )
+            await conn.execute("SELECT pg_advisory_lock($1)", PROJECTOR_LOCK)
+            await migrate(conn)
+            before = await full_checksum(conn)
+            await drop_projection(conn)
+            await migrate(conn)
+            ends = await end_offsets(self.bootstrap, list(self.topics))
+            await self._consume(conn, lambda: False, until={k: v for k, v in ends.items() if v})
+            after = await full_checksum(conn)
+            await conn.execute("SELECT pg_advisory_unlock($1)", PROJECTOR_LOCK)
+            return before, after
+        finally:
             await conn.close()

@@ -1,35 +1,25 @@
 """Versioning: how each claim moves an actor's position on a topic. Pure functions.
 
-A position's history is derived from all the claims seen for it, ordered by valid
-time (publication date, then article id), so the same claims give the same
-history whatever order they arrived in. A version is a run of equal stances; a
-claim with the current stance only adds evidence.
+A position keeps its *statements*: one per distinct statement, with every article
+that reported it (corroboration). Its versions are derived from the statements in
+valid-time order (the earliest report's publication date, then statement id), so
+the same claims give the same history in any arrival order. A version is a run of
+equal stances; a claim with the current stance only adds evidence.
+
+Each claim yields at most two outcomes: ``changed``, the new current version when
+the present position changed, and ``revision``, the corrected history when a late
+claim changed the past.
 """
 
-from datetime import date
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
-from schemas.events import Claim, EvidenceRef, PositionVersion, Side, Stance, Topic
-
-
-class ClaimRef(BaseModel):
-    """What the position keeps of one dated claim."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    claim_id: str
-    article_id: str
-    published_at: date
-    stance: Stance
-    span: tuple[int, int]
-    quote: str
-    outlet: str | None
-    extractor_version: str
+from schemas.events import Claim, EvidenceRef, PositionVersion, Report, Revision, Side, Topic
 
 
 class Position(BaseModel):
-    """An actor's position on one topic: its claims and the versions they make."""
+    """An actor's position on one topic: its statements and the versions they make."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -37,32 +27,45 @@ class Position(BaseModel):
     actor_name: str
     side: Side
     topic: Topic
-    claims: tuple[ClaimRef, ...] = ()
+    statements: tuple[EvidenceRef, ...] = ()
     versions: tuple[PositionVersion, ...] = ()
+    extractor_version: str = ""
 
     @property
     def current(self) -> PositionVersion | None:
         return self.versions[-1] if self.versions else None
+
+    def knows(self, claim_id: str) -> bool:
+        return any(r.claim_id == claim_id for s in self.statements for r in s.reports)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    position: Position | None
+    changed: PositionVersion | None = None  # the present position changed: the new current version
+    revision: Revision | None = None  # the past changed: the whole history as it now stands
+    corroborated: PositionVersion | None = None  # a version gained evidence, nothing else changed
 
 
 def position_key(actor_id: str, topic: str) -> str:
     return f"{actor_id}|{topic}"
 
 
-def empty_position(claim: Claim) -> Position:
-    return Position(actor_id=claim.actor_id, actor_name=claim.actor_name, side=claim.side, topic=claim.topic)
+def _valid_time(statement: EvidenceRef) -> tuple[object, str]:
+    return (statement.reports[0].published_at, statement.statement_id)
 
 
 def derive_versions(position: Position) -> tuple[PositionVersion, ...]:
-    """Runs of equal stance over the claims in valid-time order."""
-    versions: list[PositionVersion] = []
-    runs: list[list[ClaimRef]] = []
-    for ref in sorted(position.claims, key=lambda r: (r.published_at, r.article_id, r.claim_id)):
-        if runs and runs[-1][0].stance == ref.stance:
-            runs[-1].append(ref)
+    """Runs of equal stance over the statements in valid-time order."""
+    runs: list[list[EvidenceRef]] = []
+    for statement in sorted(position.statements, key=_valid_time):
+        if runs and runs[-1][0].stance == statement.stance:
+            runs[-1].append(statement)
         else:
-            runs.append([ref])
+            runs.append([statement])
+    versions = []
     for number, run in enumerate(runs, start=1):
+        following = runs[number] if number < len(runs) else None
         versions.append(
             PositionVersion(
                 actor_id=position.actor_id,
@@ -72,46 +75,61 @@ def derive_versions(position: Position) -> tuple[PositionVersion, ...]:
                 version=number,
                 previous_stance=runs[number - 2][0].stance if number > 1 else None,
                 stance=run[0].stance,
-                valid_from=run[0].published_at,
-                evidence=tuple(
-                    EvidenceRef(claim_id=r.claim_id, article_id=r.article_id, span=r.span, quote=r.quote,
-                                outlet=r.outlet)
-                    for r in run
-                ),
-                extractor_version=run[0].extractor_version,
+                valid_from=run[0].reports[0].published_at,
+                valid_to=following[0].reports[0].published_at if following else None,
+                evidence=tuple(run),
+                reports=sum(len(s.reports) for s in run),
+                extractor_version=position.extractor_version,
             )
         )
     return tuple(versions)
 
 
-def _same_version(a: PositionVersion, b: PositionVersion) -> bool:
-    return (a.stance, a.valid_from, a.previous_stance) == (b.stance, b.valid_from, b.previous_stance)
+def _shape(v: PositionVersion, last: bool) -> tuple[object, ...]:
+    """What makes a version the same version: its stance and valid time (the last
+    one's end is left out, since a new version closes it)."""
+    return (v.version, v.stance, v.valid_from, None if last else v.valid_to)
 
 
-def apply_claim(position: Position | None, claim: Claim) -> tuple[Position | None, list[PositionVersion]]:
-    """The position after ``claim`` and the versions that are new or different.
+def _with_report(position: Position, claim: Claim) -> Position:
+    assert claim.published_at is not None
+    report = Report(claim_id=claim.claim_id, article_id=claim.article_id, outlet=claim.outlet,
+                    published_at=claim.published_at, span=claim.span, quote=claim.evidence)
+    statements = list(position.statements)
+    for i, statement in enumerate(statements):
+        if statement.statement_id == claim.statement_id:
+            reports = sorted((*statement.reports, report), key=lambda r: (r.published_at, r.article_id))
+            statements[i] = statement.model_copy(update={"reports": tuple(reports)})
+            break
+    else:
+        statements.append(EvidenceRef(statement_id=claim.statement_id, stance=claim.stance, reports=(report,)))
+    return position.model_copy(update={"statements": tuple(statements), "extractor_version": claim.extractor_version})
+
+
+def apply_claim(position: Position | None, claim: Claim) -> Outcome:
+    """The position after ``claim``, and what changed in its history.
 
     A claim seen before, or one whose publication date is unknown, changes nothing:
     an undated claim cannot be placed in valid time.
     """
-    if claim.published_at is None:
-        return position, []
-    position = position or empty_position(claim)
-    if any(ref.claim_id == claim.claim_id for ref in position.claims):
-        return position, []
-    ref = ClaimRef(
-        claim_id=claim.claim_id,
-        article_id=claim.article_id,
-        published_at=claim.published_at,
-        stance=claim.stance,
-        span=claim.span,
-        quote=claim.evidence,
-        outlet=claim.outlet,
-        extractor_version=claim.extractor_version,
+    if claim.published_at is None or (position is not None and position.knows(claim.claim_id)):
+        return Outcome(position)
+    before = position or Position(actor_id=claim.actor_id, actor_name=claim.actor_name, side=claim.side,
+                                  topic=claim.topic)
+    grown = _with_report(before, claim)
+    after = grown.model_copy(update={"versions": derive_versions(grown)})
+    old, new = before.versions, after.versions
+    kept = all(_shape(o, i == len(old) - 1) == _shape(n, i == len(old) - 1) for i, (o, n) in
+               enumerate(zip(old, new, strict=False)))
+    if kept and len(new) == len(old):
+        grew = next(n for o, n in zip(old, new, strict=True) if o.evidence != n.evidence)
+        return Outcome(after, corroborated=grew)  # more evidence for the versions we had
+    if kept and len(new) == len(old) + 1 and all(o.evidence == n.evidence for o, n in zip(old, new, strict=False)):
+        return Outcome(after, changed=new[-1])  # a new current version after all we knew
+    replaced = tuple(
+        o.version for i, o in enumerate(old)
+        if i >= len(new) or _shape(o, False) != _shape(new[i], False) or o.evidence != new[i].evidence
     )
-    grown = position.model_copy(update={"claims": (*position.claims, ref)})
-    versions = derive_versions(grown)
-    grown = grown.model_copy(update={"versions": versions})
-    old = position.versions
-    changed = [v for i, v in enumerate(versions) if i >= len(old) or not _same_version(old[i], v)]
-    return grown, changed
+    revision = Revision(actor_id=after.actor_id, actor_name=after.actor_name, side=after.side, topic=after.topic,
+                        replaces=replaced, versions=new, extractor_version=claim.extractor_version)
+    return Outcome(after, changed=new[-1] if old[-1].stance != new[-1].stance else None, revision=revision)

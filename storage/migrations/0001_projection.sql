@@ -22,6 +22,7 @@ CREATE TABLE actors (
 
 CREATE TABLE claims (
     claim_id          text PRIMARY KEY,
+    statement_id      text NOT NULL,
     article_id        text NOT NULL,
     actor_id          text NOT NULL,
     topic             text NOT NULL,
@@ -39,22 +40,32 @@ CREATE TABLE claims (
 );
 CREATE INDEX claims_actor_topic ON claims (actor_id, topic, published_at);
 
--- One row per version of an actor's position on a topic. valid_to is the next
--- version's valid_from (NULL while current).
+-- Bitemporal position history. A row says: version `version` of the actor's
+-- position on the topic held over valid time [valid_from, valid_to), and the
+-- service believed so over transaction time [recorded_from, recorded_to).
+-- Rows are never updated but to close them: a change closes the affected rows
+-- (recorded_to) and inserts the corrected ones. Transaction times come from the
+-- log, so a rebuild reproduces them exactly.
 CREATE TABLE position_versions (
-    actor_id           text NOT NULL,
-    topic              text NOT NULL,
-    version            integer NOT NULL CHECK (version >= 1),
-    stance             text NOT NULL,
-    previous_stance    text,
-    valid_from         date NOT NULL,
-    valid_to           date,
-    evidence_claim_ids text[] NOT NULL,
-    extractor_version  text NOT NULL,
-    event_id           text NOT NULL,
-    recorded_at        timestamptz NOT NULL,
-    PRIMARY KEY (actor_id, topic, version)
+    actor_id          text NOT NULL,
+    topic             text NOT NULL,
+    version           integer NOT NULL CHECK (version >= 1),
+    stance            text NOT NULL,
+    previous_stance   text,
+    valid_from        date NOT NULL,
+    valid_to          date,
+    reports           integer NOT NULL,
+    statement_ids     text[] NOT NULL,
+    claim_ids         text[] NOT NULL,
+    extractor_version text NOT NULL,
+    recorded_from     timestamptz NOT NULL,
+    recorded_to       timestamptz,
+    event_id          text NOT NULL,
+    -- Two changes may share a log timestamp; the event tells their rows apart.
+    PRIMARY KEY (actor_id, topic, version, recorded_from, event_id),
+    CHECK (recorded_to IS NULL OR recorded_to >= recorded_from)
 );
+CREATE INDEX position_versions_open ON position_versions (actor_id, topic) WHERE recorded_to IS NULL;
 
 -- Where the projection is in each topic partition: the next offset to read.
 -- Written in the same transaction as the rows, so a restart resumes exactly.

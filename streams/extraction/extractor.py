@@ -1,5 +1,6 @@
 """extract(article) -> claims: the pure function the extract agent calls."""
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -21,6 +22,18 @@ class _Found:
     stance: Stance
     start: int
     end: int
+
+
+_QUOTED = re.compile(r"[\"“«]([^\"“”«»]{20,})[\"”»]")
+
+
+def statement_fingerprint(actor_id: str, topic: Topic, evidence: str) -> str:
+    """The same statement in several articles gets one id: its longest quotation (the
+    words outlets copy verbatim), else the sentence, reduced to lower-case words."""
+    quotes = [q for q in _QUOTED.findall(evidence) if len(q.split()) >= 5]
+    core = max(quotes, key=len) if quotes else evidence
+    words = re.findall(r"[a-z0-9]+", core.lower())
+    return "s-" + stable_hash([actor_id, topic.value, " ".join(words)], 20)
 
 
 def combine(stances: list[Stance]) -> Stance:
@@ -78,6 +91,7 @@ def extract(article: Article) -> list[Claim]:
                 evidence=primary.text,
                 span=(primary.start, primary.end),
                 evidence_spans=tuple(spans),
+                statement_id=statement_fingerprint(actor_id, topic, primary.text),
                 published_at=article.published_at,
                 date_known=article.published_at is not None,
                 confidence=round(min(0.95, 0.5 + 0.15 * agreeing), 2),

@@ -6,7 +6,7 @@ TABLES = {
     "articles": "article_id",
     "actors": "actor_id",
     "claims": "claim_id",
-    "position_versions": "actor_id, topic, version",
+    "position_versions": "actor_id, topic, version, recorded_from, event_id",
     "projection_offsets": "topic, partition",
 }
 

@@ -1,76 +1,144 @@
+import random
+import sys
 from datetime import date, timedelta
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas import Claim, Stance
-from streams.versioning import Position, apply_claim
+from streams.corpus import read_corpus
+from streams.extraction import extract
+from streams.versioning import Outcome, Position, apply_claim
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from extract_speed import generate
 
 
-def claim(n: int, stance: str, day: date | None, actor: str = "grushko", topic: str = "dialogue") -> Claim:
-    return Claim(claim_id=f"c-{n}", article_id=f"a-{n}", source=f"{n}.txt", actor_id=actor, actor_name=actor.title(),
-                 side="russia", topic=topic, stance=stance, evidence=f"quote {n}", span=(0, 7), evidence_spans=(),
-                 published_at=day, date_known=day is not None, confidence=0.8, extractor_version="test")
+def claim(n: int, stance: str, day: date | None, statement: str | None = None, outlet: str = "Wire") -> Claim:
+    return Claim(claim_id=f"c-{n}", article_id=f"a-{n}", source=f"{n}.txt", outlet=outlet, actor_id="grushko",
+                 actor_name="Grushko", side="russia", topic="dialogue", stance=stance, evidence=f"quote {n}",
+                 span=(0, 7), evidence_spans=(), statement_id=statement or f"s-{n}", published_at=day,
+                 date_known=day is not None, confidence=0.8, extractor_version="test")
 
 
-def fold(claims: list[Claim]) -> tuple[Position | None, list[list[tuple[int, str]]]]:
+def fold(claims: list[Claim]) -> tuple[Position | None, list[Outcome]]:
     position: Position | None = None
-    emitted = []
+    outcomes = []
     for c in claims:
-        position, changed = apply_claim(position, c)
-        emitted.append([(v.version, v.stance.value) for v in changed])
-    return position, emitted
+        outcome = apply_claim(position, c)
+        position = outcome.position
+        outcomes.append(outcome)
+    return position, outcomes
+
+
+def shape(position: Position | None) -> list[tuple[int, str, date, date | None]]:
+    assert position is not None
+    return [(v.version, v.stance.value, v.valid_from, v.valid_to) for v in position.versions]
 
 
 def test_support_then_conditional_makes_version_two() -> None:
-    position, emitted = fold([claim(1, "support", date(2021, 6, 6)), claim(2, "conditional", date(2021, 6, 8))])
-    assert emitted == [[(1, "support")], [(2, "conditional")]]
+    position, outcomes = fold([claim(1, "support", date(2021, 6, 6)), claim(2, "conditional", date(2021, 6, 8))])
+    assert [o.changed.version if o.changed else None for o in outcomes] == [1, 2]
+    assert shape(position) == [(1, "support", date(2021, 6, 6), date(2021, 6, 8)),
+                               (2, "conditional", date(2021, 6, 8), None)]
     assert position is not None and position.current is not None
-    assert (position.current.version, position.current.previous_stance) == (2, Stance.SUPPORT)
+    assert position.current.previous_stance is Stance.SUPPORT
 
 
 def test_the_same_stance_again_adds_evidence_not_a_version() -> None:
-    position, emitted = fold([claim(1, "support", date(2021, 6, 6)), claim(2, "support", date(2021, 7, 1))])
-    assert emitted == [[(1, "support")], []]
-    assert position is not None and [e.claim_id for e in position.versions[0].evidence] == ["c-1", "c-2"]
+    position, outcomes = fold([claim(1, "support", date(2021, 6, 6)), claim(2, "support", date(2021, 7, 1))])
+    second = outcomes[1]
+    assert second.changed is None and second.revision is None
+    assert second.corroborated is not None and second.corroborated.reports == 2
+    assert shape(position) == [(1, "support", date(2021, 6, 6), None)]
+
+
+def test_the_same_statement_from_another_outlet_is_one_statement_with_two_reports() -> None:
+    position, outcomes = fold([claim(1, "support", date(2021, 6, 6), "s-same", "TASS"),
+                               claim(2, "support", date(2021, 6, 7), "s-same", "Sputnik")])
+    assert position is not None
+    [statement] = position.statements
+    assert [r.outlet for r in statement.reports] == ["TASS", "Sputnik"]
+    assert outcomes[1].corroborated is not None and outcomes[1].corroborated.reports == 2
 
 
 def test_a_redelivered_claim_changes_nothing() -> None:
     first = [claim(1, "support", date(2021, 1, 1)), claim(2, "oppose", date(2021, 2, 1))]
     position, _ = fold(first)
-    again, changed = apply_claim(position, first[0])
-    assert changed == [] and again == position
+    again = apply_claim(position, first[0])
+    assert again == Outcome(position)
 
 
 def test_an_undated_claim_is_not_placed_in_valid_time() -> None:
-    position, changed = apply_claim(None, claim(1, "support", None))
-    assert position is None and changed == []
+    assert apply_claim(None, claim(1, "support", None)) == Outcome(None)
 
 
-def test_a_late_older_claim_is_placed_at_its_valid_time() -> None:
-    position, emitted = fold([claim(2, "conditional", date(2022, 1, 1)), claim(1, "support", date(2021, 1, 1))])
-    assert position is not None
-    assert [(v.version, v.stance.value, v.valid_from) for v in position.versions] == [
-        (1, "support", date(2021, 1, 1)), (2, "conditional", date(2022, 1, 1))]
-    assert emitted[1] == [(1, "support"), (2, "conditional")]
+def test_a_late_older_claim_revises_the_past_and_names_what_it_replaces() -> None:
+    position, outcomes = fold([claim(1, "support", date(2021, 1, 1)), claim(2, "support", date(2021, 3, 1)),
+                               claim(3, "oppose", date(2021, 2, 1))])
+    late = outcomes[2]
+    assert late.revision is not None
+    assert late.revision.replaces == (1,)
+    assert [(v.version, v.stance.value) for v in late.revision.versions] == [
+        (1, "support"), (2, "oppose"), (3, "support")]
+    assert late.changed is None  # the present stance is still support
+    assert shape(position)[1] == (2, "oppose", date(2021, 2, 1), date(2021, 3, 1))
+
+
+def test_a_late_claim_that_changes_the_present_is_a_revision_and_a_change() -> None:
+    _, outcomes = fold([claim(1, "support", date(2021, 1, 1)), claim(2, "oppose", date(2021, 2, 1)),
+                        claim(3, "support", date(2021, 3, 1))])
+    assert outcomes[2].changed is not None and outcomes[2].changed.stance is Stance.SUPPORT
+    assert outcomes[2].revision is None
 
 
 stances = st.sampled_from(["support", "conditional", "oppose"])
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(stances, st.integers(0, 400)), min_size=1, max_size=25), st.randoms())
-def test_any_arrival_order_gives_the_same_history(items: list[tuple[str, int]], rnd) -> None:  # type: ignore[no-untyped-def]
-    claims = [claim(i, s, date(2020, 1, 1) + timedelta(days=d)) for i, (s, d) in enumerate(items)]
+@given(st.lists(st.tuples(stances, st.integers(0, 400), st.integers(0, 5)), min_size=1, max_size=25), st.randoms())
+def test_any_arrival_order_gives_the_same_history(items: list[tuple[str, int, int]], rnd: random.Random) -> None:
+    # Several claims may share a statement (the same words reported by several outlets).
+    claims = [claim(i, s, date(2020, 1, 1) + timedelta(days=d), f"s-{stmt}-{s}") for i, (s, d, stmt) in
+              enumerate(items)]
     ordered, _ = fold(claims)
     shuffled = list(claims)
     rnd.shuffle(shuffled)
     reordered, _ = fold(shuffled)
     assert ordered is not None and reordered is not None
     assert ordered.versions == reordered.versions
-    # Versions are numbered from 1, alternate stance and never go back in valid time.
-    for i, v in enumerate(ordered.versions):
+    for i, v in enumerate(ordered.versions):  # numbered from 1, alternating, never back in time, no overlap
         assert v.version == i + 1
         if i:
-            assert v.stance != ordered.versions[i - 1].stance
-            assert v.valid_from >= ordered.versions[i - 1].valid_from
+            previous = ordered.versions[i - 1]
+            assert v.stance != previous.stance
+            assert previous.valid_to == v.valid_from >= previous.valid_from
+
+
+def _histories(claims: list[Claim]) -> dict[tuple[str, str], object]:
+    positions: dict[tuple[str, str], Position | None] = {}
+    for c in claims:
+        key = (c.actor_id, c.topic.value)
+        positions[key] = apply_claim(positions.get(key), c).position
+    return {k: p.versions for k, p in positions.items() if p is not None}
+
+
+SEED_CLAIMS = [c for a in read_corpus([Path(__file__).resolve().parents[2] / "seeds"]) for c in extract(a)]  # type: ignore[arg-type]
+GENERATED_CLAIMS = [c for a in generate(300, seed=5) for c in extract(a)]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.randoms())
+def test_shuffled_seeds_give_the_same_histories(rnd: random.Random) -> None:
+    shuffled = list(SEED_CLAIMS)
+    rnd.shuffle(shuffled)
+    assert _histories(shuffled) == _histories(SEED_CLAIMS)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.randoms())
+def test_a_shuffled_generated_corpus_gives_the_same_histories(rnd: random.Random) -> None:
+    shuffled = list(GENERATED_CLAIMS)
+    rnd.shuffle(shuffled)
+    assert _histories(shuffled) == _histories(GENERATED_CLAIMS)
