@@ -86,6 +86,12 @@ async def _connect(url: str) -> asyncpg.Connection:
     return await asyncpg.connect(url)
 
 
+@app.callback()
+def _logging() -> None:
+    """Structured logs go to standard error; standard output is for results."""
+    configure_logging(os.environ.get("CLAIMTRACK_LOG_LEVEL", "info"))
+
+
 # --- the local stack ------------------------------------------------------------------------
 @app.command()
 def up() -> None:
@@ -144,7 +150,6 @@ def worker() -> None:
 
     s = settings()
     bootstrap, database = addresses(s)
-    configure_logging(s.log_level)
     run_worker(s, bootstrap, database)
 
 

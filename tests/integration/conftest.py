@@ -4,7 +4,7 @@ import signal
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,18 +87,31 @@ class Pipeline:
 
 
 @pytest.fixture(scope="module")
-def pipeline(kafka_bootstrap: str, postgres_server: str, repo: Path,
-             tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    name = f"ct_{uuid.uuid4().hex[:10]}"
-    database_url = asyncio.run(create_database(postgres_server, name))
-    home = tmp_path_factory.mktemp(name)
-    env = {**os.environ, "CLAIMTRACK_KAFKA_BOOTSTRAP": kafka_bootstrap, "CLAIMTRACK_DATABASE_URL": database_url,
-           "CLAIMTRACK_TOPIC_PREFIX": name, "CLAIMTRACK_APP_ID": name, "CLAIMTRACK_HOME": str(home),
-           "CLAIMTRACK_WAIT_TIMEOUT": "120"}
-    settings = Settings(kafka_bootstrap=kafka_bootstrap, database_url=database_url, topic_prefix=name,
-                        app_id=name, home=home)
-    p = Pipeline(settings, env, repo)
-    p.start_worker()
-    yield p
-    p.kill_worker()
-    print(f"\n--- worker log ({name}) ---\n{p.worker_log()[-4000:]}")
+def make_pipeline(kafka_bootstrap: str, postgres_server: str, repo: Path,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], Pipeline]]:
+    """Deployments with their own topics, group and database, each with a running worker."""
+    made: list[Pipeline] = []
+
+    def make() -> Pipeline:
+        name = f"ct_{uuid.uuid4().hex[:10]}"
+        database_url = asyncio.run(create_database(postgres_server, name))
+        home = tmp_path_factory.mktemp(name)
+        env = {**os.environ, "CLAIMTRACK_KAFKA_BOOTSTRAP": kafka_bootstrap, "CLAIMTRACK_DATABASE_URL": database_url,
+               "CLAIMTRACK_TOPIC_PREFIX": name, "CLAIMTRACK_APP_ID": name, "CLAIMTRACK_HOME": str(home),
+               "CLAIMTRACK_WAIT_TIMEOUT": "120"}
+        settings = Settings(kafka_bootstrap=kafka_bootstrap, database_url=database_url, topic_prefix=name,
+                            app_id=name, home=home)
+        p = Pipeline(settings, env, repo)
+        p.start_worker()
+        made.append(p)
+        return p
+
+    yield make
+    for p in made:
+        p.kill_worker()
+        print(f"\n--- worker log ({p.settings.app_id}) ---\n{p.worker_log()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def pipeline(make_pipeline: Callable[[], Pipeline]) -> Pipeline:
+    return make_pipeline()
