@@ -23,6 +23,7 @@ from rich.table import Table
 from schemas.events import TRACKED_TOPICS
 from storage import queries
 from storage.migrate import migrate as apply_migrations
+from storage.readonly import connect_readonly
 from streams import localstack
 from streams.config import Settings
 from streams.corpus import Failure, read_corpus
@@ -144,13 +145,26 @@ def migrate() -> None:
 
 
 @app.command()
-def worker() -> None:
+def worker(
+    projector: Annotated[bool, typer.Option("--projector/--no-projector",
+                                            help="Also run the projector (else run `claimtrack project`)")] = True,
+) -> None:
     """Run the stream processors and the projector until stopped."""
     from streams.runner import run_worker  # faust is heavy: load it only for the worker
 
     s = settings()
     bootstrap, database = addresses(s)
-    run_worker(s, bootstrap, database)
+    run_worker(s, bootstrap, database, with_projector=projector)
+
+
+@app.command()
+def project() -> None:
+    """Run the projector alone (for a worker started with --no-projector)."""
+    from streams.runner import run_projector
+
+    s = settings()
+    bootstrap, database = addresses(s)
+    run_projector(s, bootstrap, database)
 
 
 @app.command()
@@ -267,7 +281,7 @@ def history(
     _, database = addresses(settings())
 
     async def run() -> list[queries.VersionRow]:
-        conn = await _connect(database)
+        conn = await connect_readonly(database)
         try:
             actor_id = _resolve_actor(await queries.known_actors(conn), actor) if actor else None
             return await queries.history(conn, actor_id, topic.value if topic else None, valid_on, believed_at)
@@ -318,7 +332,7 @@ def checksum(
     _, database = addresses(settings())
 
     async def run() -> str:
-        conn = await _connect(database)
+        conn = await connect_readonly(database)
         try:
             return await (full_checksum(conn) if full else valid_time_checksum(conn))
         finally:
@@ -349,7 +363,7 @@ def positions(
     _, database = addresses(settings())
 
     async def run() -> list[queries.VersionRow]:
-        conn = await _connect(database)
+        conn = await connect_readonly(database)
         try:
             return await queries.current_positions(conn)
         finally:
@@ -388,6 +402,49 @@ def extract(
         out.print(table)
     if failed:
         raise typer.Exit(1)
+
+
+# --- dead letters ---------------------------------------------------------------------------
+deadletter_app = typer.Typer(help="Events the stream processors refused, with their reasons.", no_args_is_help=True)
+app.add_typer(deadletter_app, name="deadletter")
+
+
+@deadletter_app.command("list")
+def deadletter_list(
+    format: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = OutputFormat.table,
+) -> None:
+    """Show every dead letter: where it came from and why it was refused."""
+    from streams.deadletters import read_letters
+
+    s = settings()
+    bootstrap, _ = addresses(s)
+    letters = asyncio.run(read_letters(bootstrap, s.topics.deadletter))
+    if format is OutputFormat.json:
+        print(json.dumps([letter.model_dump(mode="json") for _, _, letter in letters], indent=2))
+        return
+    table = Table("offset", "stage", "source", "reason", "bytes", title=f"dead letters in {s.topics.deadletter}")
+    for tp, offset, letter in letters:
+        table.add_row(f"{tp.partition}:{offset}", letter.stage,
+                      f"{letter.source_topic}[{letter.partition}]@{letter.offset}", letter.reason,
+                      str(len(letter.original_value())))
+    out.print(table)
+
+
+@deadletter_app.command("replay")
+def deadletter_replay(
+    group: Annotated[str, typer.Option(help="Consumer group that remembers what was re-submitted")] = (
+        "claimtrack-deadletter-replay"),
+) -> None:
+    """Re-submit the dead letters not re-submitted yet to their source topics (after a fix)."""
+    from streams.deadletters import replay_letters
+
+    s = settings()
+    bootstrap, _ = addresses(s)
+    sent = asyncio.run(replay_letters(
+        bootstrap, s.topics.deadletter, group,
+        lambda letter: err.print(f"re-submitted {letter.source_topic}[{letter.partition}]@{letter.offset}",
+                                 markup=False, highlight=False)))
+    out.print(f"re-submitted {sent} dead letter(s)")
 
 
 # --- the demo -------------------------------------------------------------------------------

@@ -112,6 +112,10 @@ def build_article(text: str, source: str, meta: Metadata | None = None) -> Artic
     meta = meta or Metadata()
     if not text.strip():
         raise CorpusError("empty article")
+    words = len(re.findall(r"[^\W\d_]{2,}", text))
+    letters = sum(ch.isalpha() for ch in text)
+    if words < 3 or letters < 0.4 * len(text.strip()):
+        raise CorpusError(f"not an article ({words} words, {letters} letters in {len(text)} characters)")
     title, body_start = split_title(text)
     published: date | None
     date_source: DateSource

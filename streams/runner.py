@@ -1,6 +1,7 @@
 """Runs the faust worker with the projector beside it, in one process."""
 
 import asyncio
+import signal
 
 import asyncpg
 import faust
@@ -25,13 +26,28 @@ async def prepare(settings: Settings, bootstrap: str, database_url: str) -> None
     await ensure_topics(bootstrap, [*t.projected, t.deadletter], settings.partitions)
 
 
-def run_worker(settings: Settings, bootstrap: str, database_url: str) -> None:
+def run_worker(settings: Settings, bootstrap: str, database_url: str, with_projector: bool = True) -> None:
     asyncio.run(prepare(settings, bootstrap, database_url))
     app = create_app(settings, bootstrap)
-    projector = Projector(bootstrap, database_url, settings.topics.projected)
+    if with_projector:
+        projector = Projector(bootstrap, database_url, settings.topics.projected)
 
-    @app.task
-    async def project() -> None:
-        await projector.run()
+        @app.task
+        async def project() -> None:
+            await projector.run()
 
     faust.Worker(app, loglevel=settings.log_level, quiet=True).execute_from_commandline()
+
+
+def run_projector(settings: Settings, bootstrap: str, database_url: str) -> None:
+    """The projector alone, until SIGTERM or SIGINT."""
+
+    async def main() -> None:
+        await prepare(settings, bootstrap, database_url)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await Projector(bootstrap, database_url, settings.topics.projected).run(stop)
+
+    asyncio.run(main())

@@ -157,6 +157,23 @@ def test_a_malformed_event_goes_to_the_dead_letter_topic_and_the_flow_goes_on(re
     assert len(letters) == 1
     assert letters[0]["source_topic"] == topics.articles and "not UTF-8" in str(letters[0]["reason"])
     replayed.cli("replay", "seeds/000_d07fadb290a2279d.txt", "--wait")  # still flowing
+    listed = json.loads(replayed.cli("deadletter", "list", "--format", "json").stdout)
+    assert [(x["source_topic"], x["reason"]) for x in listed] == [(letters[0]["source_topic"], letters[0]["reason"])]
+    # Re-submitting sends the original bytes back once (they are refused again: still bad).
+    first = replayed.cli("deadletter", "replay")
+    assert "re-submitted 1 dead letter(s)" in first.stdout
+    original = f"{letters[0]['source_topic']}[{letters[0]['partition']}]@{letters[0]['offset']}"
+    assert original in first.stderr
+    assert original not in replayed.cli("deadletter", "replay").stderr
+
+
+@pytest.mark.parametrize("hostile", ["x'; DROP TABLE claims; --", "grushko' OR '1'='1", "dialogue; DELETE FROM actors"])
+def test_injection_strings_change_nothing(replayed: Pipeline, hostile: str) -> None:
+    before = replayed.cli("checksum", "--full").stdout
+    run = replayed.cli("history", "--actor", hostile, check=False)
+    assert run.returncode == 2 and "unknown actor" in run.stderr
+    assert replayed.cli("history", "--topic", hostile, check=False).returncode == 2
+    assert replayed.cli("checksum", "--full").stdout == before
 
 
 def test_unknown_actor_gets_one_line_naming_the_choices(replayed: Pipeline) -> None:

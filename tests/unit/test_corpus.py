@@ -69,8 +69,12 @@ def test_jsonl_corpus_reads_each_line_and_reports_bad_ones(tmp_path: Path) -> No
 def test_bad_files_are_reported_one_by_one(tmp_path: Path) -> None:
     (tmp_path / "empty.txt").write_text("  \n")
     (tmp_path / "latin1.txt").write_bytes("Caf\xe9 talks".encode("latin-1"))
+    (tmp_path / "numbers.txt").write_text("1,2,3\n4,5,6\n7,8,9\n" * 20)
+    (tmp_path / "notes.md").write_text("# not an article file")
     (tmp_path / "good.txt").write_text("A proper headline\nBody.")
-    items = list(read_corpus([tmp_path, tmp_path / "missing.txt"]))
+    items = list(read_corpus([tmp_path, tmp_path / "missing.txt", tmp_path / "notes.md"]))
     reasons = {Path(i.source).name: i.reason for i in items if isinstance(i, Failure)}
-    assert reasons == {"empty.txt": "empty article", "latin1.txt": "not UTF-8 (byte 3)", "missing.txt": "no such file"}
+    assert reasons.pop("numbers.txt").startswith("not an article (0 words")
+    assert reasons == {"empty.txt": "empty article", "latin1.txt": "not UTF-8 (byte 3)", "missing.txt": "no such file",
+                       "notes.md": "not an article file (.txt or .jsonl)"}
     assert sum(isinstance(i, Article) for i in items) == 1

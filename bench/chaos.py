@@ -1,0 +1,257 @@
+"""Chaos run: nothing lost, nothing doubled.
+
+Replays a generated corpus into a fresh local stack while killing the worker with
+SIGKILL (by its own pid) at random moments and restarting it; then does the same
+to the projector alone, and restarts PostgreSQL in mid-run. Each run's valid-time
+checksum must equal a clean run's, and its full checksum must equal that of a
+projection rebuilt from scratch from the same log.
+
+    python bench/chaos.py --articles 2000 --kills 20 --seed 1
+
+The last line reads ``kills=K events=E mismatches=M``; M must be 0.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from extract_speed import generate  # noqa: E402
+
+from storage.checksum import full_checksum, valid_time_checksum  # noqa: E402
+from streams import localstack  # noqa: E402
+from streams.config import Settings  # noqa: E402
+from streams.kafka_admin import end_offsets  # noqa: E402
+from streams.progress import wait_until_caught_up  # noqa: E402
+from streams.projector import Projector  # noqa: E402
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+class Stack:
+    """A broker and a PostgreSQL cluster of our own, PostgreSQL restartable on its port."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.bootstrap, self.kafka_pid = localstack.start_broker(home / "kafka-home")
+        self.pg_port = localstack.free_port()
+        url, self.pg_pid = localstack.start_postgres(home / "pg-home", port=self.pg_port, fast=True)
+        self.server = url.rsplit("/", 1)[0]
+
+    def restart_postgres(self) -> None:
+        localstack.stop_pid(self.pg_pid, signal.SIGINT)
+        _, self.pg_pid = localstack.start_postgres(self.home / "pg-home", port=self.pg_port, fast=True)
+
+    def stop(self) -> None:
+        localstack.stop_pid(self.pg_pid, signal.SIGINT)
+        localstack.stop_pid(self.kafka_pid)
+
+
+class Deployment:
+    """One claimtrack deployment on the stack: its own topics, consumer group and database."""
+
+    def __init__(self, stack: Stack, label: str) -> None:
+        self.stack = stack
+        self.name = f"chaos_{label}_{uuid.uuid4().hex[:6]}"
+        self.database_url = asyncio.run(create_database(stack.server, self.name))
+        self.home = stack.home / self.name
+        self.home.mkdir()
+        self.settings = Settings(kafka_bootstrap=stack.bootstrap, database_url=self.database_url,
+                                 topic_prefix=self.name, app_id=self.name, home=self.home)
+        self.env = {**os.environ, "CLAIMTRACK_KAFKA_BOOTSTRAP": stack.bootstrap,
+                    "CLAIMTRACK_DATABASE_URL": self.database_url, "CLAIMTRACK_TOPIC_PREFIX": self.name,
+                    "CLAIMTRACK_APP_ID": self.name, "CLAIMTRACK_HOME": str(self.home),
+                    "CLAIMTRACK_LOG_LEVEL": "warning"}
+
+    def start(self, *command: str) -> subprocess.Popen[bytes]:
+        log = open(self.home / f"{command[0]}.log", "ab")  # noqa: SIM115 - lives as long as the process
+        return subprocess.Popen([sys.executable, "-m", "streams", *command], cwd=REPO, env=self.env, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+    def replay(self, corpus: Path, seed: int) -> subprocess.Popen[bytes]:
+        return self.start("replay", str(corpus), "--order", "shuffle", "--seed", str(seed))
+
+    def wait(self, timeout: float = 900) -> None:
+        asyncio.run(wait_until_caught_up(self.settings, self.stack.bootstrap, self.database_url, timeout))
+
+    def lag(self) -> int:
+        from streams.progress import measure_lag
+
+        try:
+            return asyncio.run(measure_lag(self.settings, self.stack.bootstrap, self.database_url)).total
+        except (OSError, asyncpg.PostgresError):
+            return 1
+
+    def events(self) -> int:
+        ends = asyncio.run(end_offsets(self.stack.bootstrap, list(self.settings.topics.projected)))
+        return sum(ends.values())
+
+    def checksums(self) -> tuple[str, str]:
+        return asyncio.run(_checksums(self.database_url))
+
+    def rebuilt_full_checksum(self) -> str:
+        """A projection built from scratch from this deployment's log, in a new database."""
+        return asyncio.run(_fresh_projection(self.stack, self.settings))
+
+
+async def create_database(server: str, name: str) -> str:
+    conn = await asyncpg.connect(f"{server}/postgres")
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return f"{server}/{name}"
+
+
+async def _checksums(url: str) -> tuple[str, str]:
+    conn = await asyncpg.connect(url)
+    try:
+        return await valid_time_checksum(conn), await full_checksum(conn)
+    finally:
+        await conn.close()
+
+
+async def _fresh_projection(stack: Stack, settings: Settings) -> str:
+    url = await create_database(stack.server, f"{settings.app_id}_fresh")
+    ends = {k: v for k, v in (await end_offsets(stack.bootstrap, list(settings.topics.projected))).items() if v}
+    stop = asyncio.Event()
+    task = asyncio.create_task(Projector(stack.bootstrap, url, settings.topics.projected).run(stop))
+    conn = await asyncpg.connect(url)
+    try:
+        while True:
+            await asyncio.sleep(0.5)
+            if await conn.fetchval("SELECT to_regclass('projection_offsets') IS NOT NULL"):
+                stored = {(r["topic"], r["partition"]): r["next_offset"]
+                          for r in await conn.fetch("SELECT * FROM projection_offsets")}
+                if all(stored.get(k, 0) >= v for k, v in ends.items()):
+                    break
+        stop.set()
+        await task
+        return await full_checksum(conn)
+    finally:
+        await conn.close()
+
+
+def write_corpus(folder: Path, articles: int, seed: int) -> Path:
+    path = folder / "corpus.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for article in generate(articles, seed):
+            out.write(json.dumps({"text": article.text, "published_at": str(article.published_at)}) + "\n")
+    return path
+
+
+def kill_and_restart(d: Deployment, proc: subprocess.Popen[bytes], command: tuple[str, ...],
+                     kills: int, corpus: Path, rnd: random.Random) -> tuple[subprocess.Popen[bytes], int]:
+    """Kill ``proc`` with SIGKILL ``kills`` times at random moments while the pipeline is busy,
+    restarting it each time. When the pipeline runs dry, the corpus is replayed again."""
+    done = 0
+    replay = d.replay(corpus, rnd.randrange(1 << 30))
+    while done < kills:
+        time.sleep(rnd.uniform(0.5, 3.0))
+        if replay.poll() is not None and d.lag() == 0:
+            replay = d.replay(corpus, rnd.randrange(1 << 30))  # give it more work: a re-replay changes nothing
+            continue
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        done += 1
+        proc = d.start(*command)
+    replay.wait()
+    return proc, done
+
+
+def compare(label: str, d: Deployment, clean_valid: str) -> int:
+    valid, full = d.checksums()
+    rebuilt = d.rebuilt_full_checksum()
+    mismatches = (valid != clean_valid) + (full != rebuilt)
+    say(f"{label}: valid-time {valid} (clean {clean_valid}), full {full} (rebuilt {rebuilt}), "
+        f"events={d.events()} mismatches={mismatches}")
+    return mismatches
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--kills", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--pg-restarts", type=int, default=2)
+    args = parser.parse_args()
+    rnd = random.Random(args.seed)
+
+    base = Path(tempfile.mkdtemp(prefix="claimtrack-chaos-"))
+    base.chmod(0o755)  # PostgreSQL runs as an unprivileged user when we are root
+    stack = Stack(base)
+    started = time.monotonic()
+    try:
+        corpus = write_corpus(base, args.articles, args.seed)
+        say(f"corpus: {args.articles} articles in {corpus}")
+
+        clean = Deployment(stack, "clean")
+        worker = clean.start("worker")
+        clean.replay(corpus, 0).wait()
+        clean.wait()
+        clean_valid, _ = clean.checksums()
+        localstack.stop_pid(worker.pid)
+        say(f"clean run: valid-time {clean_valid}, events={clean.events()} ({time.monotonic() - started:.0f}s)")
+
+        mismatches = kills = events = 0
+
+        d = Deployment(stack, "worker")
+        worker = d.start("worker")
+        worker, done = kill_and_restart(d, worker, ("worker",), args.kills, corpus, rnd)
+        d.wait()
+        localstack.stop_pid(worker.pid)
+        kills += done
+        events += d.events()
+        mismatches += compare(f"worker killed {done} times", d, clean_valid)
+
+        d = Deployment(stack, "projector")
+        worker = d.start("worker", "--no-projector")
+        projector = d.start("project")
+        projector, done = kill_and_restart(d, projector, ("project",), args.kills, corpus, rnd)
+        d.wait()
+        localstack.stop_pid(projector.pid)
+        localstack.stop_pid(worker.pid)
+        kills += done
+        events += d.events()
+        mismatches += compare(f"projector killed {done} times", d, clean_valid)
+
+        d = Deployment(stack, "postgres")
+        worker = d.start("worker")
+        replay = d.replay(corpus, rnd.randrange(1 << 30))
+        for _ in range(args.pg_restarts):
+            time.sleep(rnd.uniform(1.0, 4.0))
+            stack.restart_postgres()
+        replay.wait()
+        d.wait()
+        alive = localstack.alive(worker.pid)
+        localstack.stop_pid(worker.pid)
+        events += d.events()
+        mismatches += compare(f"PostgreSQL restarted {args.pg_restarts} times, worker survived={alive}", d,
+                              clean_valid)
+        mismatches += 0 if alive else 1
+
+        say(f"seconds={time.monotonic() - started:.0f}")
+        say(f"kills={kills} events={events} mismatches={mismatches}")
+        return 0 if mismatches == 0 else 1
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
