@@ -41,10 +41,8 @@ err = Console(stderr=True)
 DEFAULT_SEEDS = Path("seeds")
 
 
-class TopicName(StrEnum):
-    dialogue = "dialogue"
-    de_escalation = "de_escalation"
-    military_contacts = "military_contacts"
+# The CLI offers the tracked topics only, as the schemas define them.
+TopicName = StrEnum("TopicName", {t.value: t.value for t in TRACKED_TOPICS})  # type: ignore[misc]
 
 
 class OutputFormat(StrEnum):
@@ -90,20 +88,24 @@ async def _connect(url: str) -> asyncpg.Connection:
 @app.callback()
 def _logging() -> None:
     """Structured logs go to standard error; standard output is for results."""
-    configure_logging(os.environ.get("CLAIMTRACK_LOG_LEVEL", "info"))
+    configure_logging(settings().log_level)
 
 
 # --- the local stack ------------------------------------------------------------------------
 @app.command()
 def up() -> None:
     """Start the embedded broker and PostgreSQL (what is not configured) under CLAIMTRACK_HOME."""
-    s = settings()
-    try:
-        state = localstack.up(s.home, s.kafka_bootstrap, s.database_url)
-    except localstack.StackError as exc:
-        raise fail(str(exc), 1) from exc
+    state = _stack_up(settings())
     out.print(f"kafka    {state.kafka_bootstrap}")
     out.print(f"postgres {state.database_url}")
+
+
+def _stack_up(s: Settings) -> localstack.StackState:
+    """The local stack for what is not configured, started if it is not running."""
+    try:
+        return localstack.up(s.home, s.kafka_bootstrap, s.database_url)
+    except localstack.StackError as exc:
+        raise fail(str(exc), 1) from exc
 
 
 @app.command()
@@ -468,10 +470,7 @@ def _start_worker(s: Settings, bootstrap: str, database: str) -> int:
 def demo() -> None:
     """Bring up the stack, start the worker, replay seeds/ and print the position histories."""
     s = settings()
-    try:
-        state = localstack.up(s.home, s.kafka_bootstrap, s.database_url)
-    except localstack.StackError as exc:
-        raise fail(str(exc), 1) from exc
+    state = _stack_up(s)
     bootstrap, database = str(state.kafka_bootstrap), str(state.database_url)
     out.print(f"kafka {bootstrap}, postgres {database}")
 
