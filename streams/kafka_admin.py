@@ -46,14 +46,16 @@ async def end_offsets(bootstrap: str, topics: list[str]) -> dict[tuple[str, int]
 
 
 async def committed_offsets(bootstrap: str, group: str, topics: list[str]) -> dict[tuple[str, int], int]:
-    """A consumer group's committed offsets (0 where it has committed none)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
-    await consumer.start()
+    """A consumer group's committed offsets (0 where it has committed none).
+
+    Asked through the admin API: a consumer carrying the group's id, even one that never
+    subscribes, can disturb the group's members on some brokers."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
     try:
-        out = {}
-        for t in topics:
-            for tp in await partitions_of(consumer, t):
-                out[(tp.topic, tp.partition)] = (await consumer.committed(tp)) or 0
-        return out
+        described = await admin.describe_topics(topics)
+        tps = [TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]]
+        stored = await admin.list_consumer_group_offsets(group, partitions=tps)
     finally:
-        await consumer.stop()
+        await admin.close()
+    return {(tp.topic, tp.partition): max(0, stored[tp].offset) if tp in stored else 0 for tp in tps}
