@@ -29,6 +29,7 @@ from schemas.events import TRACKED_TOPICS
 from streams.config import Settings
 from streams.extraction import extract
 from streams.logs import log
+from streams.recovery import SeekFirstTableManager
 from streams.versioning import Position, apply_claim, position_key
 
 CE_SOURCE = "claimtrack/version-processor"
@@ -69,6 +70,8 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
         broker_commit_interval=1.0,
         web_enabled=False,
         table_standby_replicas=0,
+        consumer_group_instance_id=settings.group_instance_id,
+        TableManager=SeekFirstTableManager,
     )
     t = settings.topics
     def raw_topic(name: str) -> faust.TopicT:  # bytes in, bytes out: the schemas package decodes

@@ -1,5 +1,6 @@
 """One validated settings object, read from CLAIMTRACK_* environment variables."""
 
+import socket
 from functools import cached_property
 from pathlib import Path
 
@@ -28,6 +29,12 @@ class Settings(BaseSettings):
     topic_prefix: str = "claimtrack"
     partitions: int = Field(3, ge=1, description="Partitions of each topic claimtrack creates")
     app_id: str = "claimtrack"
+    worker_instance: str | None = Field(
+        None,
+        description="The worker's static consumer-group member id (default: app id @ host name). A restarted "
+        "worker with the same id takes its partitions back at once instead of waiting for the broker to "
+        "expire the old member; two workers of one app on one host need different ids",
+    )
     max_article_bytes: int = Field(2_000_000, ge=1)
     log_level: str = "info"
     wait_timeout: float = Field(180.0, gt=0, description="Seconds `replay --wait` waits for the projection")
@@ -41,6 +48,10 @@ class Settings(BaseSettings):
     @cached_property
     def topics(self) -> Topics:
         return Topics(self.topic_prefix)
+
+    @property
+    def group_instance_id(self) -> str:
+        return self.worker_instance or f"{self.app_id}@{socket.gethostname()}"
 
     @property
     def configured(self) -> bool:
