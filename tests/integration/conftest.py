@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 import pytest
 
+from storage.databases import create_database
 from streams import localstack
 from streams.config import Settings
 from tests.integration import services
@@ -36,14 +36,6 @@ def postgres_server(stack_home: Path) -> Iterator[str]:
         print(f"\nPostgreSQL for the integration tests: {server} ({how})")
         yield server
 
-
-async def create_database(server: str, name: str) -> str:
-    conn = await asyncpg.connect(f"{server}/postgres")
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return f"{server}/{name}"
 
 
 @dataclass

@@ -10,13 +10,14 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from storage import queries
+from storage.databases import create_database
 from storage.migrate import drop_projection
 from streams.corpus import read_corpus
 from streams.extraction import extract
 from streams.kafka_admin import end_offsets
 from streams.projector import Projector
 from streams.versioning import Position, apply_claim
-from tests.integration.conftest import Pipeline, create_database
+from tests.integration.conftest import Pipeline
 from tests.integration.projection import snapshot
 
 pytestmark = pytest.mark.integration
