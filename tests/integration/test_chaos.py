@@ -1,0 +1,34 @@
+"""The short chaos run: a few hundred articles while the worker, then the projector
+alone, is killed with SIGKILL and restarted, and PostgreSQL restarts in mid-run.
+
+It starts a broker and a PostgreSQL cluster of its own (it restarts PostgreSQL), so it
+runs on the embedded stack whatever services the other integration tests use.
+"""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+KILLS = 3
+
+
+def test_a_short_chaos_run_loses_nothing_and_doubles_nothing(repo: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "bench/chaos.py", "--articles", "300", "--kills", str(KILLS), "--pg-restarts", "1",
+         "--seed", "7"],
+        cwd=repo, capture_output=True, text=True, timeout=1500,
+    )
+    print(run.stdout)
+    assert run.returncode == 0, f"chaos run failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    last = run.stdout.strip().splitlines()[-1]
+    m = re.fullmatch(r"kills=(\d+) events=(\d+) mismatches=(\d+)", last)
+    assert m, f"unexpected last line: {last!r}"
+    assert int(m[1]) == KILLS
+    assert f"SIGKILLs: worker {KILLS}, projector {KILLS}" in run.stdout
+    assert int(m[2]) > 300
+    assert int(m[3]) == 0
