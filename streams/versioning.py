@@ -121,9 +121,11 @@ def apply_claim(position: Position | None, claim: Claim) -> Outcome:
     old, new = before.versions, after.versions
     kept = all(_shape(o, i == len(old) - 1) == _shape(n, i == len(old) - 1) for i, (o, n) in
                enumerate(zip(old, new, strict=False)))
-    if kept and len(new) == len(old):
-        grew = next(n for o, n in zip(old, new, strict=True) if o.evidence != n.evidence)
-        return Outcome(after, corroborated=grew)  # more evidence for the versions we had
+    regrouped = [n for o, n in zip(old, new, strict=False) if o.evidence != n.evidence]
+    if kept and len(new) == len(old) and len(regrouped) == 1:
+        return Outcome(after, corroborated=regrouped[0])  # more evidence for one version we had
+    # An earlier report can also move a statement from one run of a stance to another
+    # with the same shapes: two versions' evidence changes, which only a revision says.
     if kept and len(new) == len(old) + 1 and all(o.evidence == n.evidence for o, n in zip(old, new, strict=False)):
         return Outcome(after, changed=new[-1])  # a new current version after all we knew
     replaced = tuple(

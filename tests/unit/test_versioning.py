@@ -2,6 +2,7 @@ import random
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -142,3 +143,50 @@ def test_a_shuffled_generated_corpus_gives_the_same_histories(rnd: random.Random
     shuffled = list(GENERATED_CLAIMS)
     rnd.shuffle(shuffled)
     assert _histories(shuffled) == _histories(GENERATED_CLAIMS)
+
+
+def project(outcomes: list[Outcome]) -> dict[int, object]:
+    """What a consumer of the position events holds after them, version by version:
+    a revision states the whole history; a change closes the version before it and
+    ends the history with itself; a corroboration replaces one version."""
+    rows: dict[int, Any] = {}
+    for o in outcomes:
+        if o.revision is not None:
+            rows = {v.version: v for v in o.revision.versions}
+        if o.changed is not None:
+            v = o.changed
+            if v.version - 1 in rows:
+                rows[v.version - 1] = rows[v.version - 1].model_copy(update={"valid_to": v.valid_from})
+            rows = {k: r for k, r in rows.items() if k < v.version} | {v.version: v}
+        if o.corroborated is not None:
+            rows[o.corroborated.version] = o.corroborated
+    return rows
+
+
+def test_an_earlier_report_that_moves_a_statement_between_runs_revises_both_versions() -> None:
+    late_first = claim(4, "conditional", date(2021, 7, 16), "s-moving")  # joins the third version first
+    claims = [claim(1, "conditional", date(2019, 3, 19)), claim(2, "support", date(2019, 7, 19)),
+              claim(3, "conditional", date(2019, 8, 18)), late_first,
+              claim(5, "conditional", date(2019, 4, 1), "s-moving", outlet="Other")]  # ...then the first
+    position, outcomes = fold(claims)
+    assert position is not None
+    last = outcomes[-1]
+    assert last.corroborated is None and last.revision is not None
+    assert set(last.revision.replaces) == {1, 3}
+    assert [sorted(e.statement_id for e in v.evidence) for v in position.versions] == [
+        ["s-1", "s-moving"], ["s-2"], ["s-3"]]
+    assert project(outcomes) == {v.version: v for v in position.versions}
+
+
+@settings(max_examples=300, deadline=None)
+# Few days and few statements, so that one statement's reports often fall into different runs.
+@given(st.lists(st.tuples(stances, st.integers(0, 12).map(lambda d: d * 10), st.integers(0, 3)), min_size=10,
+                max_size=25), st.randoms())
+def test_the_events_of_any_arrival_order_add_up_to_the_history(items: list[tuple[str, int, int]],
+                                                              rnd: random.Random) -> None:
+    claims = [claim(i, s, date(2020, 1, 1) + timedelta(days=d), f"s-{stmt}-{s}") for i, (s, d, stmt) in
+              enumerate(items)]
+    rnd.shuffle(claims)
+    position, outcomes = fold(claims)
+    assert position is not None
+    assert project(outcomes) == {v.version: v for v in position.versions}
