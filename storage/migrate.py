@@ -1,4 +1,4 @@
-"""Versioned SQL migrations, applied in order, each once, each in its own transaction."""
+"""Versioned SQL migrations, applied in order, each once."""
 
 from importlib import resources
 
@@ -18,10 +18,13 @@ def migration_files() -> list[tuple[int, str, str]]:
 
 
 async def migrate(conn: asyncpg.Connection) -> list[str]:
-    """Apply the migrations this database lacks; returns the names applied."""
+    """Apply the migrations this database lacks, in one transaction; returns the names applied.
+
+    The lock is the transaction's: it goes with a commit, a rollback or a lost
+    connection, so a server restarting mid-migration leaves nothing held or half done."""
     applied: list[str] = []
-    await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
-    try:
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
         await conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             " version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
@@ -30,12 +33,9 @@ async def migrate(conn: asyncpg.Connection) -> list[str]:
         for version, name, sql in migration_files():
             if version in done:
                 continue
-            async with conn.transaction():
-                await conn.execute(sql)
-                await conn.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", version, name)
+            await conn.execute(sql)
+            await conn.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", version, name)
             applied.append(name)
-    finally:
-        await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)
     return applied
 
 

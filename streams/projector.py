@@ -12,12 +12,11 @@ from schemas import DecodeError, decode_event
 from storage.checksum import full_checksum
 from storage.migrate import drop_projection, migrate
 from storage.projection import LogRecord, apply_batch, load_offsets
+from storage.retry import retrying
 from streams.kafka_admin import end_offsets, partitions_of
 from streams.logs import log
 
 PROJECTOR_LOCK = 7_411_240  # advisory lock held by the one projector of a database
-_RETRYABLE = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-              asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError)
 
 
 def to_record(msg: object) -> LogRecord:
@@ -40,17 +39,10 @@ class Projector:
         self.batch_size = batch_size
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
-        """Project until ``stop`` is set, riding out PostgreSQL restarts with backoff."""
+        """Project until ``stop`` is set, riding out PostgreSQL restarts with backoff: a
+        batch not committed is read again from the stored offsets."""
         stop = stop or asyncio.Event()
-        delay = 0.2
-        while not stop.is_set():
-            try:
-                await self._run_once(stop)
-                return
-            except _RETRYABLE as exc:
-                log.warning("projector lost PostgreSQL, retrying", error=str(exc), delay=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+        await retrying(lambda: self._run_once(stop), "projecting")
 
     async def _run_once(self, stop: asyncio.Event) -> None:
         conn = await asyncpg.connect(self.database_url)
