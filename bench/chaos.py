@@ -69,8 +69,9 @@ class Stack:
 class Deployment:
     """One claimtrack deployment on the stack: its own topics, consumer group and database."""
 
-    def __init__(self, stack: Stack, label: str) -> None:
+    def __init__(self, stack: Stack, label: str, wait_timeout: float) -> None:
         self.stack = stack
+        self.wait_timeout = wait_timeout
         self.name = f"chaos_{label}_{uuid.uuid4().hex[:6]}"
         self.database_url = asyncio.run(create_database(stack.server, self.name))
         self.home = stack.home / self.name
@@ -90,8 +91,17 @@ class Deployment:
     def replay(self, corpus: Path, seed: int) -> subprocess.Popen[bytes]:
         return self.start("replay", str(corpus), "--order", "shuffle", "--seed", str(seed))
 
-    def wait(self, timeout: float = 900) -> None:
-        asyncio.run(wait_until_caught_up(self.settings, self.stack.bootstrap, self.database_url, timeout))
+    def wait(self, *running: subprocess.Popen[bytes]) -> None:
+        """Until the pipeline has caught up; fails at once if one of ``running`` exits."""
+        def all_running() -> bool:
+            return all(p.poll() is None for p in running)
+
+        try:
+            asyncio.run(wait_until_caught_up(self.settings, self.stack.bootstrap, self.database_url,
+                                             self.wait_timeout, still_running=all_running))
+        except RuntimeError:
+            dead = " ".join(f"pid {p.pid} ({p.args!r})" for p in running if p.poll() is not None)
+            raise RuntimeError(f"{self.name}: {dead} exited before the pipeline caught up; see {self.home}") from None
 
     def lag(self) -> int:
         from streams.progress import measure_lag
@@ -185,6 +195,8 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--pg-restarts", type=int, default=2)
+    parser.add_argument("--wait-timeout", type=float, default=900,
+                        help="seconds each run may take to catch up once the faults stop")
     args = parser.parse_args()
     configure_logs("warning")
     rnd = random.Random(args.seed)
@@ -197,10 +209,10 @@ def main() -> int:
         corpus = write_corpus(base, args.articles, args.seed)
         say(f"corpus: {args.articles} articles in {corpus}")
 
-        clean = Deployment(stack, "clean")
+        clean = Deployment(stack, "clean", args.wait_timeout)
         worker = clean.start("worker")
         clean.replay(corpus, 0).wait()
-        clean.wait()
+        clean.wait(worker)
         clean_valid, _ = clean.checksums()
         localstack.stop_pid(worker.pid)
         say(f"clean run: valid-time {clean_valid}, events={clean.events()} ({time.monotonic() - started:.0f}s)")
@@ -209,21 +221,21 @@ def main() -> int:
         kills: dict[str, int] = {}
 
         phase = time.monotonic()
-        d = Deployment(stack, "worker")
+        d = Deployment(stack, "worker", args.wait_timeout)
         worker = d.start("worker")
         worker, done = kill_and_restart(d, worker, ("worker",), args.kills, corpus, rnd)
-        d.wait()
+        d.wait(worker)
         localstack.stop_pid(worker.pid)
         kills["worker"] = done
         events += d.events()
         mismatches += compare(f"worker killed {done} times", d, clean_valid, phase)
 
         phase = time.monotonic()
-        d = Deployment(stack, "projector")
+        d = Deployment(stack, "projector", args.wait_timeout)
         worker = d.start("worker", "--no-projector")
         projector = d.start("project")
         projector, done = kill_and_restart(d, projector, ("project",), args.kills, corpus, rnd)
-        d.wait()
+        d.wait(worker, projector)
         localstack.stop_pid(projector.pid)
         localstack.stop_pid(worker.pid)
         kills["projector"] = done
@@ -231,14 +243,14 @@ def main() -> int:
         mismatches += compare(f"projector killed {done} times", d, clean_valid, phase)
 
         phase = time.monotonic()
-        d = Deployment(stack, "postgres")
+        d = Deployment(stack, "postgres", args.wait_timeout)
         worker = d.start("worker")
         replay = d.replay(corpus, rnd.randrange(1 << 30))
         for _ in range(args.pg_restarts):
             time.sleep(rnd.uniform(1.0, 4.0))
             stack.restart_postgres()
         replay.wait()
-        d.wait()
+        d.wait(worker)
         alive = localstack.alive(worker.pid)
         localstack.stop_pid(worker.pid)
         events += d.events()
