@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -304,6 +305,8 @@ def subscribe(
     format: Annotated[SubscribeFormat, typer.Option("--format", help="Output format")] = SubscribeFormat.text,
     group: Annotated[str, typer.Option(help="Consumer group: its offsets survive restarts")] = "claimtrack-subscriber",
     idle_timeout: Annotated[float | None, typer.Option(help="Stop after this many seconds without events")] = None,
+    instance: Annotated[str | None, typer.Option(help="Static group member id, so a killed subscriber's "
+                                                 "restart takes its place at once [default: group@host]")] = None,
 ) -> None:
     """Print claim-change events as they happen, resuming after a restart."""
     from streams.subscriber import subscribe as run_subscriber
@@ -321,7 +324,8 @@ def subscribe(
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a person stops it
         asyncio.run(run_subscriber(bootstrap, s.topics.changes, group, write, actor_id,
                                    topic.value if topic else None, from_beginning,
-                                   format is SubscribeFormat.json, idle_timeout))
+                                   format is SubscribeFormat.json, idle_timeout,
+                                   instance or f"{group}@{socket.gethostname()}"))
 
 
 @app.command()

@@ -37,15 +37,18 @@ async def subscribe(
     from_beginning: bool = False,
     as_json: bool = False,
     idle_timeout: float | None = None,
+    instance: str | None = None,
 ) -> int:
     """Print matching events as they arrive; returns how many were printed.
 
     Offsets are committed after each printed batch, so a restart goes on after it.
     ``from_beginning`` starts a group that has no committed offset at the start of
     the topic (otherwise at its end). ``idle_timeout`` stops after that many quiet seconds.
+    ``instance`` makes the subscriber a static group member: restarted after a kill,
+    it takes the old member's place instead of waiting for the broker to expire it.
     """
     consumer = AIOKafkaConsumer(changes_topic, bootstrap_servers=bootstrap, group_id=group,
-                                enable_auto_commit=False,
+                                group_instance_id=instance, enable_auto_commit=False,
                                 auto_offset_reset="earliest" if from_beginning else "latest")
     await consumer.start()
     printed = 0

@@ -134,3 +134,23 @@ def test_subscriber_stopped_by_a_signal_keeps_its_place(pipeline: Pipeline) -> N
                             "--idle-timeout", "3"], cwd=pipeline.repo, env=pipeline.env, capture_output=True,
                            text=True, timeout=120)
     assert again.stdout == "", f"repeated after restart: {again.stdout[:300]} (first run printed {rest[:200]})"
+
+
+def test_a_subscriber_killed_with_sigkill_resumes_after_its_place(pipeline: Pipeline, corpus: dict[str, Path]) -> None:
+    pipeline.cli("replay", "seeds", "--wait")
+    proc = subprocess.Popen([sys.executable, "-m", "streams", "subscribe", "--from-beginning", "--group",
+                             "kill-check"], cwd=pipeline.repo, env=pipeline.env, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    assert proc.stdout.readline()
+    time.sleep(2)  # let it print and commit the rest of the batch
+    proc.kill()  # no goodbye to the group: a static member's restart takes its place
+    proc.wait(timeout=30)
+    extra = corpus["early.txt"].with_name("after-kill.txt")
+    extra.write_text("Grushko on contacts\n\nPublished: 2023-06-06\n\n"
+                     "Alexander Grushko said Moscow rejects any military contacts with the alliance.\n")
+    pipeline.cli("replay", str(extra), "--wait")
+    again = subprocess.run([sys.executable, "-m", "streams", "subscribe", "--group", "kill-check",
+                            "--idle-timeout", "5"], cwd=pipeline.repo, env=pipeline.env, capture_output=True,
+                           text=True, timeout=120)
+    lines = again.stdout.splitlines()
+    assert lines and all("Grushko" in line for line in lines), again.stdout + again.stderr[-2000:]
