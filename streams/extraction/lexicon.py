@@ -23,6 +23,7 @@ class Lexicon:
     according: re.Pattern[str]
     statement_nouns: re.Pattern[str]
     journalist_labels: frozenset[str]
+    page_labels: frozenset[str]
     first_person: re.Pattern[str]
     pronouns: dict[str, str]
     backref_nouns: dict[str, str]
@@ -62,6 +63,7 @@ def load_lexicon(path: Path = DATA_DIR / "cues.toml") -> Lexicon:
         according=_alternation(data["speech"]["according"]),
         statement_nouns=_alternation(data["speech"]["statement_nouns"]),
         journalist_labels=frozenset(data["speakers"]["journalist_labels"]),
+        page_labels=frozenset(data["speakers"]["page_labels"]),
         first_person=_alternation(data["speakers"]["first_person"], 0),
         pronouns=pronouns,
         backref_nouns=nouns,

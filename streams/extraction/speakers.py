@@ -224,7 +224,7 @@ class SpeakerFinder:
                 p_sents = [s for s in sentences if s.paragraph == sent.paragraph]
                 quotes[sent.paragraph] = quote_regions(text, p_sents[0].start, p_sents[-1].end)
                 label = _LABEL.match(text, p_sents[0].start)
-                if label:
+                if label and self._is_speaker_label(label.group(1), ctx):
                     label_on = True
                     label_speaker = self._label_speaker(label.group(1), ctx, published)
             if label_on:
@@ -285,6 +285,20 @@ class SpeakerFinder:
             if i in direct:
                 return direct[i][0][0]
         return None
+
+    def _is_speaker_label(self, label: str, ctx: _Context) -> bool:
+        """Whether "LABEL:" opens a transcript turn. Page furniture ("READ MORE:") and
+        unknown single words ("UP:", a region's abbreviation) do not: an unknown
+        speaker needs a first name and a surname, or a title and a surname."""
+        label = re.sub(r"\s+", " ", label.strip())
+        if label.rstrip(".") in self.lex.journalist_labels:
+            return True
+        if label.upper() in self.lex.page_labels:
+            return False
+        surname = label.split()[-1].title()
+        if self.registry.by_alias.get(label) or self.registry.by_alias.get(surname) or surname in ctx.discovered:
+            return True
+        return len(label.split()) >= 2
 
     def _label_speaker(self, label: str, ctx: _Context, on: date | None) -> Speaker | None:
         label = label.strip()

@@ -196,3 +196,17 @@ def test_a_dateline_before_the_speaker_is_not_the_speakers_words() -> None:
                             published_at=date(2022, 2, 3), date_source="text"))
     assert [(c.actor_id, c.topic.value, c.stance.value) for c in found] == [("ryabkov", "dialogue", "oppose")]
     assert found[0].evidence == text
+
+
+@pytest.mark.parametrize("furniture", ["UP: Man held after night raid in a northern district",
+                                       "READ MORE: Markets fall as talks stall"])
+def test_a_page_furniture_label_starts_no_transcript(furniture: str) -> None:
+    text = (f"{furniture}\n\n"
+            "Sergei Ryabkov told reporters that Moscow is open to talks on risk reduction.\n")
+    claims = claims_of(text)
+    assert claims and {actor for actor, _ in claims} == {"ryabkov"}
+
+
+def test_an_unknown_two_word_label_is_a_transcript_speaker() -> None:
+    text = "ANNA PETROVA: We remain open to talks with the alliance.\n"
+    assert claims_of(text) == {("anna-petrova", "dialogue"): "support"}
