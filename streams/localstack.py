@@ -202,9 +202,25 @@ def _create_database(bin_dir: Path, port: int) -> None:
     raise StackError(f"could not create the claimtrack database: {result.stderr.strip()}")
 
 
+def group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes of process group ``pgid``."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # "pid (comm) state ppid pgrp ...": comm may hold spaces, so split after its ")"
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            members.append(int(stat.parent.name))
+    return members
+
+
 def stop_pid(pid: int, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None:
-    """Stop a process we started, then its whole session, waiting until it is gone."""
-    if pid <= 0 or not alive(pid):
+    """Stop a process we started and its whole session (it leads its own group), waiting
+    until every member is gone: a launcher may exit at once while the server it started
+    is still busy shutting down, or ignores the signal."""
+    if pid <= 0 or not (alive(pid) or group_members(pid)):
         return
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
@@ -212,7 +228,7 @@ def stop_pid(pid: int, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None
         os.kill(pid, sig)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not alive(pid):
+        if not alive(pid) and not group_members(pid):
             return
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
