@@ -237,6 +237,11 @@ def stop_pid(pid: int, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None
         os.killpg(pid, signal.SIGKILL)
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5  # SIGKILL is not instant: memory is still being given back
+    while (alive(pid) or group_members(pid)) and time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.05)
 
 
 def up(home: Path, kafka_bootstrap: str | None, database_url: str | None) -> StackState:
