@@ -180,6 +180,21 @@ def kill_and_restart(d: Deployment, proc: subprocess.Popen[bytes], command: tupl
     return proc, done
 
 
+def kill_scenario(stack: Stack, label: str, victim: tuple[str, ...], beside: tuple[str, ...] | None,
+                  corpus: Path, clean_valid: str, args: argparse.Namespace,
+                  rnd: random.Random) -> tuple[int, int, int]:
+    """A deployment whose ``victim`` command is killed ``args.kills`` times while ``beside``
+    (if given) runs next to it; returns (kills, events in its log, mismatches)."""
+    started = time.monotonic()
+    d = Deployment(stack, label, args.wait_timeout)
+    others = [d.start(*beside)] if beside else []
+    proc, done = kill_and_restart(d, d.start(*victim), victim, args.kills, corpus, rnd)
+    d.wait(proc, *others)
+    for p in (proc, *others):
+        localstack.stop_pid(p.pid)
+    return done, d.events(), compare(f"{label} killed {done} times", d, clean_valid, started)
+
+
 def compare(label: str, d: Deployment, clean_valid: str, since: float) -> int:
     valid, full = d.checksums()
     rebuilt = d.rebuilt_full_checksum()
@@ -220,27 +235,12 @@ def main() -> int:
         mismatches = events = 0
         kills: dict[str, int] = {}
 
-        phase = time.monotonic()
-        d = Deployment(stack, "worker", args.wait_timeout)
-        worker = d.start("worker")
-        worker, done = kill_and_restart(d, worker, ("worker",), args.kills, corpus, rnd)
-        d.wait(worker)
-        localstack.stop_pid(worker.pid)
-        kills["worker"] = done
-        events += d.events()
-        mismatches += compare(f"worker killed {done} times", d, clean_valid, phase)
-
-        phase = time.monotonic()
-        d = Deployment(stack, "projector", args.wait_timeout)
-        worker = d.start("worker", "--no-projector")
-        projector = d.start("project")
-        projector, done = kill_and_restart(d, projector, ("project",), args.kills, corpus, rnd)
-        d.wait(worker, projector)
-        localstack.stop_pid(projector.pid)
-        localstack.stop_pid(worker.pid)
-        kills["projector"] = done
-        events += d.events()
-        mismatches += compare(f"projector killed {done} times", d, clean_valid, phase)
+        for label, victim, beside in (("worker", ("worker",), None),
+                                      ("projector", ("project",), ("worker", "--no-projector"))):
+            done, logged, missed = kill_scenario(stack, label, victim, beside, corpus, clean_valid, args, rnd)
+            kills[label] = done
+            events += logged
+            mismatches += missed
 
         phase = time.monotonic()
         d = Deployment(stack, "postgres", args.wait_timeout)

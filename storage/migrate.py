@@ -39,6 +39,15 @@ async def migrate(conn: asyncpg.Connection) -> list[str]:
     return applied
 
 
+async def migrate_database(database_url: str) -> list[str]:
+    """Connect, migrate, disconnect: ``migrate`` for callers without a connection."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        return await migrate(conn)
+    finally:
+        await conn.close()
+
+
 async def drop_projection(conn: asyncpg.Connection) -> None:
     """Drop every projection table, so the next migrate and replay rebuild them from the log."""
     async with conn.transaction():

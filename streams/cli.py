@@ -23,7 +23,7 @@ from rich.table import Table
 
 from schemas.events import TRACKED_TOPICS
 from storage import queries
-from storage.migrate import migrate as apply_migrations
+from storage.migrate import migrate_database
 from storage.readonly import connect_readonly
 from streams import localstack
 from streams.config import Settings
@@ -135,15 +135,7 @@ def down() -> None:
 def migrate() -> None:
     """Apply the projection's SQL migrations."""
     _, database = addresses(settings())
-
-    async def run() -> list[str]:
-        conn = await _connect(database)
-        try:
-            return await apply_migrations(conn)
-        finally:
-            await conn.close()
-
-    applied = asyncio.run(run())
+    applied = asyncio.run(migrate_database(database))
     out.print("applied: " + ", ".join(applied) if applied else "the projection schema is up to date")
 
 
@@ -478,17 +470,9 @@ def demo() -> None:
     bootstrap, database = str(state.kafka_bootstrap), str(state.database_url)
     out.print(f"kafka {bootstrap}, postgres {database}")
 
-    async def prepare() -> None:
-        from streams.kafka_admin import ensure_topics
+    from streams.runner import prepare
 
-        conn = await _connect(database)
-        try:
-            await apply_migrations(conn)
-        finally:
-            await conn.close()
-        await ensure_topics(bootstrap, [*s.topics.projected, s.topics.deadletter], s.partitions)
-
-    asyncio.run(prepare())
+    asyncio.run(prepare(s, bootstrap, database))
     pid = _start_worker(s, bootstrap, database)
     out.print(f"worker running (pid {pid}, log {s.home / 'logs' / 'worker.log'})")
     _replay(s, [DEFAULT_SEEDS], Order.FILE, None, wait=True, worker_pid=pid)

@@ -3,10 +3,9 @@
 import asyncio
 import signal
 
-import asyncpg
 import faust
 
-from storage.migrate import migrate
+from storage.migrate import migrate_database
 from storage.retry import retrying
 from streams.app import create_app
 from streams.config import Settings
@@ -15,18 +14,10 @@ from streams.logs import log
 from streams.projector import Projector
 
 
-async def _migrate(database_url: str) -> list[str]:
-    conn = await asyncpg.connect(database_url)
-    try:
-        return await migrate(conn)
-    finally:
-        await conn.close()
-
-
 async def prepare(settings: Settings, bootstrap: str, database_url: str) -> None:
     """Migrate the projection database and create the topics. A database that is
     restarting is waited for (up to two minutes), not taken for a fatal error."""
-    applied = await retrying(lambda: _migrate(database_url), "migrating", give_up_after=120)
+    applied = await retrying(lambda: migrate_database(database_url), "migrating", give_up_after=120)
     if applied:
         log.info("migrated", applied=applied)
     t = settings.topics
