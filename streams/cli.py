@@ -28,6 +28,7 @@ from storage.readonly import connect_readonly
 from streams import localstack
 from streams.config import Settings
 from streams.corpus import Failure, read_corpus
+from streams.evaluation import GoldError, PredictedClaim, Score, TopicScore, article_name, read_gold, score
 from streams.extraction import extract as extract_claims
 from streams.extraction.registry import load_registry
 from streams.logs import configure as configure_logging
@@ -400,6 +401,71 @@ def extract(
         out.print(table)
     if failed:
         raise typer.Exit(1)
+
+
+@app.command("eval")
+def evaluate(
+    gold: Annotated[Path, typer.Argument(help="Gold file (JSON Lines, see docs/extraction.md)")],
+    paths: Annotated[list[Path], typer.Argument(help="Article files (.txt, .jsonl) or directories")],
+    show: Annotated[bool, typer.Option("--show", help="List the misses, wrong stances and extras first")] = False,
+    format: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = OutputFormat.table,
+    min_f1: Annotated[float | None, typer.Option("--min-f1", min=0.0, max=1.0,
+                                                 help="Exit 1 when strict F1 falls below this")] = None,
+) -> None:
+    """Extract claims offline and score them against a gold file: precision, recall and F1 per topic."""
+    try:
+        gold_lines = read_gold(gold)
+    except GoldError as exc:
+        raise fail(str(exc)) from None
+    for path in paths:
+        if not path.exists():
+            raise fail(f"no such file or directory: {path}")
+    predicted: list[PredictedClaim] = []
+    names: set[str] = set()
+    failed = 0
+    for item in read_corpus(paths):
+        if isinstance(item, Failure):
+            failed += 1
+            err.print(f"skipped {item.source}: {item.reason}", markup=False, highlight=False)
+            continue
+        names.add(article_name(item.source))
+        predicted.extend(PredictedClaim.of(item.source, claim) for claim in extract_claims(item))
+    unread = sorted({g.article for g in gold_lines} - names)
+    if unread:
+        err.print(f"note: {len(unread)} article(s) of the gold are not in the corpus, their pairs count as "
+                  f"misses: {', '.join(unread)}", markup=False, highlight=False, soft_wrap=True)
+    result = score(gold_lines, predicted, names)
+    if format is OutputFormat.json:
+        print(json.dumps(result.model_dump(mode="json"), indent=2))
+    else:
+        _print_score(result, show, f"extraction scored against {gold}")
+    if min_f1 is not None and result.overall.strict.f1 < min_f1:
+        raise fail(f"strict F1 {result.overall.strict.f1:.3f} is below --min-f1 {min_f1}", 1)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _print_score(result: Score, show: bool, title: str) -> None:
+    if show:
+        for line in result.mistake_lines():
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
+    table = Table(title=title)
+    for column in ("topic", "gold", "optional", "predicted", "found", "stance ok"):
+        table.add_column(column, justify="left" if column == "topic" else "right", no_wrap=True)
+    for column in ("strict P", "strict R", "strict F1", "pairs P", "pairs R", "pairs F1"):
+        table.add_column(column, justify="right", no_wrap=True)
+
+    def row(name: str, s: TopicScore) -> list[str]:
+        figures = [s.strict.precision, s.strict.recall, s.strict.f1, s.pairs.precision, s.pairs.recall, s.pairs.f1]
+        return [name, str(s.gold_pairs), str(s.optional_pairs), str(s.predicted_pairs), str(s.found_pairs),
+                str(s.right_stances), *(f"{f:.3f}" for f in figures)]
+
+    for topic, topic_score in result.topics.items():
+        table.add_row(*row(topic, topic_score))
+    table.add_section()
+    table.add_row(*row("all", result.overall))
+    out.print(table)
+    out.print(f"strict_f1={result.overall.strict.f1:.3f}", markup=False, highlight=False)
 
 
 # --- dead letters ---------------------------------------------------------------------------
