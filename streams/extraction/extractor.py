@@ -39,12 +39,23 @@ def statement_fingerprint(actor_id: str, topic: Topic, evidence: str) -> str:
 def combine(stances: list[Stance]) -> Stance:
     """An article's stance for one actor and topic: the most qualified one stated.
 
-    Any condition makes it conditional; support and opposition together do too.
+    Conditions, or support and opposition together, make it conditional, unless they
+    are outweighed: a single hedge among many plain statements of support is more
+    often a cue read out of context than the actor's terms.
     """
-    kinds = set(stances)
-    if Stance.CONDITIONAL in kinds or {Stance.SUPPORT, Stance.OPPOSE} <= kinds:
+    count = {s: stances.count(s) for s in Stance}
+    support, conditional, oppose = count[Stance.SUPPORT], count[Stance.CONDITIONAL], count[Stance.OPPOSE]
+    if conditional and conditional * _OUTWEIGH >= support + oppose:
         return Stance.CONDITIONAL
-    return stances[0]
+    if support and oppose and min(support, oppose) * _OUTWEIGH > max(support, oppose):
+        return Stance.CONDITIONAL
+    if support or oppose:
+        return Stance.SUPPORT if support >= oppose else Stance.OPPOSE
+    return Stance.CONDITIONAL
+
+
+# How many plain statements one hedge or one contrary statement stands against.
+_OUTWEIGH = 2
 
 
 @cache

@@ -14,17 +14,38 @@ DATA_DIR = Path(__file__).parent / "data"
 def _alternation(words: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str]:
     # A space in an entry matches any run of whitespace, non-breaking spaces included.
     ordered = [w.replace(" ", r"\s+") for w in sorted(words, key=len, reverse=True)]
-    return re.compile(r"(?<![\w-])(?:" + "|".join(f"(?:{w})" for w in ordered) + r")(?![\w])", flags)
+    guard = _first_letters(words, bool(flags & re.IGNORECASE))
+    return re.compile(r"(?<![\w-])" + guard + r"(?:" + "|".join(f"(?:{w})" for w in ordered) + r")(?![\w])", flags)
+
+
+def _first_letters(words: list[str], ignore_case: bool) -> str:
+    """A look-ahead on the letters the entries can start with, so that most positions fail
+    at once instead of trying every entry; empty when an entry's start is not plain."""
+    letters: set[str] = set()
+    for word in words:
+        group = re.match(r"\(([^()]*)\)(?![?*{])", word)
+        heads = group.group(1).split("|") if group else [word]
+        if not all(h[:1].isalnum() and h[1:2] not in ("?", "*", "{") for h in heads):
+            return ""
+        letters.update(h[0] for h in heads)
+    if ignore_case:
+        letters = {c.lower() for c in letters} | {c.upper() for c in letters}
+    return "(?=[" + "".join(sorted(letters)) + "])"
 
 
 @dataclass(frozen=True)
 class Lexicon:
     speech_verbs: re.Pattern[str]
+    stance_verbs: re.Pattern[str]
     according: re.Pattern[str]
     statement_nouns: re.Pattern[str]
     journalist_labels: frozenset[str]
     page_labels: frozenset[str]
     first_person: re.Pattern[str]
+    joint_subjects: re.Pattern[str]
+    passive_reports: re.Pattern[str]
+    label_connectors: tuple[str, ...]
+    bare_titles: re.Pattern[str]
     pronouns: dict[str, str]
     backref_nouns: dict[str, str]
     backref_pattern: re.Pattern[str]
@@ -33,6 +54,7 @@ class Lexicon:
     side_words: dict[str, re.Pattern[str]]
     parties: dict[str, re.Pattern[str]]
     topics: dict[Topic, re.Pattern[str]]
+    topic_stances: dict[tuple[Topic, Stance], re.Pattern[str]]
     stances: dict[Stance, re.Pattern[str]]
     negation: re.Pattern[str]
 
@@ -60,21 +82,37 @@ def load_lexicon(path: Path = DATA_DIR / "cues.toml") -> Lexicon:
     pronoun_pattern = "|".join(re.escape(p).replace("\\ ", r"\s+") for p in sorted(pronouns, key=len, reverse=True))
     return Lexicon(
         speech_verbs=_alternation(data["speech"]["verbs"], 0),
+        stance_verbs=_alternation(data["speech"]["stance_verbs"], 0),
         according=_alternation(data["speech"]["according"]),
         statement_nouns=_alternation(data["speech"]["statement_nouns"]),
         journalist_labels=frozenset(data["speakers"]["journalist_labels"]),
         page_labels=frozenset(data["speakers"]["page_labels"]),
         first_person=_alternation(data["speakers"]["first_person"], 0),
+        joint_subjects=_alternation(data["speakers"]["joint_subjects"]),
+        passive_reports=_alternation(data["speakers"]["passive_reports"]),
+        label_connectors=tuple(data["speakers"]["label_connectors"]),
+        # "the President" alone: not "the President of X", "the President's", nor "President Putin".
+        bare_titles=re.compile(
+            r"(?<![\w-])(?=[tT][hH][eE]\s)the\s+(?P<title>"
+            + "|".join(t.replace(" ", r"\s+") for t in data["speakers"]["bare_titles"])
+            + r")(?![\w'’-])(?!\s+(?:of\b|(?-i:[A-Z])))", re.I
+        ),
         pronouns=pronouns,
         backref_nouns=nouns,
         backref_pattern=re.compile(
-            rf"(?<![\w-])(?:{pronoun_pattern}|the\s+(?:[\w.'’-]+\s+){{0,3}}?(?:{noun_pattern}))(?![\w-])", re.I
+            rf"(?<![\w-])(?=[{''.join(sorted({p[0].lower() for p in pronouns} | {p[0].upper() for p in pronouns}))}tT])"
+            rf"(?:{pronoun_pattern}|the\s+(?:[\w.'’-]+\s+){{0,3}}?(?:{noun_pattern}))(?![\w-])", re.I
         ),
         role_titles=_alternation(data["roles"]["titles"], 0),
         role_title_list=tuple(data["roles"]["titles"]),
         side_words={side: _alternation(data["roles"][side], 0) for side in ("russia", "nato")},
         parties={side: _alternation(words, 0) for side, words in data["parties"].items()},
         topics={Topic(name): _alternation(words) for name, words in data["topics"].items()},
+        topic_stances={
+            (Topic(topic), Stance(stance)): _alternation(words)
+            for topic, by_stance in data["topic_stances"].items()
+            for stance, words in by_stance.items()
+        },
         stances={Stance(name): _alternation(data["stance"][name]) for name in ("support", "conditional", "oppose")},
         negation=_alternation(data["stance"]["negation"]),
     )

@@ -39,9 +39,19 @@ def _title_pattern(title: str) -> str:
     return first + r"(?:'s)?" + "".join(r"[\s-]+" + w for w in rest)
 
 
+@dataclass(frozen=True)
+class Home:
+    """A bare title ("the President") that means the holder of ``role`` in texts showing ``markers``."""
+
+    title: str
+    role: str
+    markers: tuple[re.Pattern[str], ...]
+
+
 @dataclass
 class Registry:
     actors: dict[str, Actor]
+    homes: tuple[Home, ...] = ()
     alias_pattern: re.Pattern[str] = field(init=False)
     by_alias: dict[str, Actor] = field(init=False)
     role_pattern: re.Pattern[str] | None = field(init=False)
@@ -51,26 +61,48 @@ class Registry:
         self.by_alias = {a: actor for actor in self.actors.values() for a in actor.aliases}
         names = sorted(self.by_alias, key=len, reverse=True)
         escaped = (re.escape(n).replace(r"\ ", r"\s+") for n in names)
-        self.alias_pattern = re.compile(r"(?<![\w-])(?:" + "|".join(escaped) + r")(?![\w])")
+        firsts = "".join(sorted({re.escape(n[0]) for n in names}))
+        self.alias_pattern = re.compile(r"(?<![\w-])(?=[" + firsts + r"])(?:" + "|".join(escaped) + r")(?![\w])")
         self.by_title = {}
         for actor in self.actors.values():
             for role in actor.roles:
                 self.by_title.setdefault(_normal_title(role.title), []).append(actor)
         titles = sorted({r.title for a in self.actors.values() for r in a.roles}, key=len, reverse=True)
         self.role_pattern = (
-            re.compile(r"(?<![\w-])(?:" + "|".join(f"({_title_pattern(t)})" for t in titles) + r")(?![\w])", re.I)
+            re.compile(r"(?<![\w-])" + _first_letters(titles) + r"(?:" + "|".join(
+                f"(?:{_title_pattern(t)})" for t in titles) + r")(?![\w])", re.I)
             if titles else None
         )
 
-    def by_role(self, title_text: str, on: date | None) -> Actor | None:
-        """The actor who held the title on that date; None when unknown or ambiguous."""
+    def by_role(self, title_text: str, on: date | None, named: frozenset[str] = frozenset()) -> Actor | None:
+        """The actor who held the title on that date; None when unknown or ambiguous.
+        A holder among ``named`` (the actors an undated text names) comes first."""
         holders = self.by_title.get(_normal_title(title_text), [])
+        among_named = {a.id: a for a in holders if a.id in named}
+        if len(among_named) == 1:
+            return next(iter(among_named.values()))
         if on is None:
             return holders[0] if len(holders) == 1 else None
         for actor in holders:
             if any(r.held_on(on) and _normal_title(r.title) == _normal_title(title_text) for r in actor.roles):
                 return actor
         return None
+
+    def bare_titles(self, text: str, on: date | None, named: frozenset[str] = frozenset()) -> dict[str, Actor]:
+        """What each bare title means in this text: the holder of the role of the home
+        whose markers the text shows most often."""
+        best: dict[str, tuple[int, Home]] = {}
+        for home in self.homes:
+            hits = sum(len(m.findall(text)) for m in home.markers)
+            key = home.title.lower()
+            if hits and (key not in best or hits > best[key][0]):
+                best[key] = (hits, home)
+        resolved = {}
+        for key, (_hits, home) in best.items():
+            actor = self.by_role(home.role, on, named)
+            if actor is not None:
+                resolved[key] = actor
+        return resolved
 
     def find(self, query: str) -> Actor | None:
         """Look an actor up by id, name or alias, case-insensitively."""
@@ -79,6 +111,13 @@ class Registry:
             if q == actor.id or q == actor.name.lower() or q in (a.lower() for a in actor.aliases):
                 return actor
         return None
+
+
+def _first_letters(titles: list[str]) -> str:
+    """A look-ahead on the titles' first words: most positions fail it at once, which
+    spares trying every title there."""
+    words = sorted({re.escape(t.replace("-", " ").split()[0]) for t in titles}, key=len, reverse=True)
+    return r"(?=(?:" + "|".join(words) + r")(?:'s)?[\s-])"
 
 
 def _normal_title(text: str) -> str:
@@ -99,4 +138,7 @@ def load_registry(path: Path = DATA_DIR / "actors.toml") -> Registry:
             id=row["id"], name=row["name"], side=Side(row["side"]), kind=row["kind"],
             aliases=tuple(row.get("aliases", [])), roles=roles,
         )
-    return Registry(actors)
+    homes = tuple(
+        Home(row["title"], row["role"], tuple(re.compile(m) for m in row["markers"])) for row in data.get("home", [])
+    )
+    return Registry(actors, homes)

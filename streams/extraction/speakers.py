@@ -5,6 +5,7 @@ text that is theirs. Sentences with no speaker (a journalist's framing, a bare
 event report, a question) yield nothing.
 """
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,10 +15,13 @@ from streams.extraction.lexicon import Lexicon, backref_filter
 from streams.extraction.registry import Actor, Registry
 from streams.extraction.text import Sentence, quote_regions
 
-_WORD = r"[A-Z][a-zA-Z-]+(?:['’][A-Z][a-zA-Z-]+)?"
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_WORD = rf"[{_UPPER}][^\W\d_]+(?:-[{_UPPER}]?[^\W\d_]+)?(?:['’][{_UPPER}][^\W\d_]+)?"
 _NAME = rf"{_WORD}(?:\s+{_WORD}){{1,2}}"
 _PREFIX = re.compile(r"(?:[A-Z][\w.'’-]*\s+){1,4}$")
-_LABEL = re.compile(r"^\s*([A-Z][A-Z.'’ -]{0,60}?|Q)\s*:\s+", re.M)
+# Words of a country's name, never of a person's ("President of the French Republic Emmanuel Macron").
+_STATE_WORDS = frozenset("Republic Federation Kingdom States Federal Islamic Emirates Union".split())
+JOINT = "*joint*"  # stands for every participant of the call or meeting until attribution is done
 _ADVERBIAL = (
     r"(?:\s*,?\s*(?:also|later|earlier|then|has|had|have|meanwhile|once\s+again|again|further|"
     r"repeatedly|categorically|previously|recently|reportedly|on\s+\w+|in\s+an\s+interview|"
@@ -92,6 +96,8 @@ class _Scan:
     backrefs: list[re.Match[str]]
     roles: list[re.Match[str]]
     aliases: list[re.Match[str]]
+    joints: list[re.Match[str]]
+    bare: list[re.Match[str]]
 
 
 @dataclass
@@ -102,8 +108,18 @@ class _Context:
     discovered: dict[str, Speaker] = field(default_factory=dict)
     last_speaker: Speaker | None = None
     last_speaker_paragraph: int = -10
-    label_speaker: Speaker | None = None
-    label_active: bool = False
+    participants: list[Speaker] = field(default_factory=list)  # the persons the lead names
+    bare: dict[str, Speaker] = field(default_factory=dict)  # "president" -> the text's own principal
+    named: frozenset[str] = frozenset()  # registry actors an undated text names
+    _pattern: tuple[int, re.Pattern[str]] | None = None
+
+    def discovered_pattern(self) -> re.Pattern[str]:
+        """The names of discovered speakers as one pattern, rebuilt when a name is added."""
+        if self._pattern is None or self._pattern[0] != len(self.discovered):
+            names = sorted(self.discovered, key=len, reverse=True)
+            pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])")
+            self._pattern = (len(self.discovered), pattern)
+        return self._pattern[1]
 
     def note(self, speaker: Speaker) -> None:
         if speaker in self.recent:
@@ -121,6 +137,25 @@ class _Context:
         return None
 
 
+# A bare title can also stand as a transcript label ("THE PRESIDENT:") or speak for a
+# statement in the first person ("my Administration").
+_HOME_TITLE_HINT = re.compile(r"[A-Z]{4,}:|\b[Mm]y [Aa]dministration\b")
+_YEAR = re.compile(r"(?<!\d)(?:19[5-9]\d|20\d\d)(?!\d)")
+
+
+def _era(text: str) -> date | None:
+    """For reading titles in an undated text: the middle of the year it names most (the
+    latest of those tied), or None when it names none."""
+    years = [int(y) for y in _YEAR.findall(text)]
+    if not years:
+        return None
+    return date(max(years, key=lambda y: (years.count(y), y)), 7, 1)
+
+
+def _is_question(text: str, sent: Sentence) -> bool:
+    return text[sent.start:sent.end].rstrip(" \t\n\xa0\"”’')").endswith("?")
+
+
 def _speaker(actor: Actor) -> Speaker:
     return Speaker(actor.id, actor.name, actor.side, actor.kind)
 
@@ -134,8 +169,22 @@ class SpeakerFinder:
         self.registry = registry
         self.lex = lexicon
         titles = "|".join(t.replace(" ", r"\s+") for t in sorted(lexicon.role_title_list, key=len, reverse=True))
-        self._appositive = re.compile(rf"(?<![\w-])(?P<title>{titles})\s+(?P<name>{_NAME})")
-        verbs = lexicon.speech_verbs.pattern
+        # "Deputy Foreign Minister Alexander Grushko", "President of the Republic of Turkey Recep Tayyip Erdogan"
+        self._appositive = re.compile(
+            rf"(?<![\w-])(?=[{''.join(sorted({t[0] for t in lexicon.role_title_list}))}])(?P<title>{titles})"
+            rf"(?P<of>\s+of\s+(?:the\s+)?(?:[{_UPPER}][\w'’-]*\s+(?:of\s+(?:the\s+)?)?){{1,4}}?)?"
+            rf"\s*(?P<name>{_NAME})(?![\w'’-])(?!\s+[{_UPPER}])"
+        )
+        connectors = "|".join(lexicon.label_connectors)
+        # A transcript turn opens with its speaker's label: "MS. PSAKI:", "Q", "Vladimir Putin:",
+        # "President of Kazakhstan Kassym-Jomart Tokayev:", "Olaf Scholz(retranslated):".
+        self._label = re.compile(
+            rf"\s*(?:(?P<q>Q)(?:\s*:\s+|[ \t\xa0]{{2,}})"
+            rf"|(?P<label>[A-Z][A-Z.'’ -]{{0,60}}?"
+            rf"|[{_UPPER}][\w'’.-]*(?:[ \t]+(?:[{_UPPER}][\w'’.-]*|{connectors})){{0,11}}?)"
+            rf"\s*(?:\([^()\n]{{1,40}}\))?\s*:\s+)"
+        )
+        verbs = lexicon.speech_verbs.pattern + "|" + lexicon.stance_verbs.pattern
         # "X, who led the delegation, said": one parenthetical may stand between subject and verb.
         self._verb_after = re.compile(r"^(?:\s*,[^,\"“”()]{1,100},)?" + _ADVERBIAL + r"\s*(?P<verb>" + verbs + r")")
         # "..., said Grushko": the inverted verb follows the quote or clause it closes.
@@ -158,7 +207,13 @@ class SpeakerFinder:
             backrefs=list(self.lex.backref_pattern.finditer(text)),
             roles=list(self.registry.role_pattern.finditer(text)) if self.registry.role_pattern else [],
             aliases=list(self.registry.alias_pattern.finditer(text)),
+            joints=list(self.lex.joint_subjects.finditer(text)),
+            bare=list(self.lex.bare_titles.finditer(text)),
         )
+
+    def _known(self, name: str) -> Actor | None:
+        """A registry actor by full name, else by surname."""
+        return self.registry.by_alias.get(name) or self.registry.by_alias.get(name.split()[-1])
 
     def mentions(self, text: str, start: int, end: int, ctx: _Context, on: date | None,
                  scan: "_Scan | None" = None) -> list[Mention]:
@@ -167,7 +222,10 @@ class SpeakerFinder:
         scan = scan or self.scan(text)
 
         def within(found: list[re.Match[str]]) -> list[re.Match[str]]:
-            return [m for m in found if start <= m.start() and m.end() <= end]
+            # Matches come in text order: bisect to the sentence instead of filtering them all.
+            first = bisect.bisect_left(found, start, key=lambda m: m.start())
+            last = bisect.bisect_left(found, end, lo=first, key=lambda m: m.start())
+            return [m for m in found[first:last] if m.end() <= end]
 
         def with_article(at: int) -> int:
             # "the Russian Foreign Ministry" names the ministry; it is no back-reference
@@ -177,31 +235,40 @@ class SpeakerFinder:
         speaker: Speaker | None
         # A titled name tells the side of a speaker the registry lacks.
         for m in within(scan.appositives):
-            name = m.group("name")
+            words = m.group("name").split()
+            while len(words) > 2 and words[0] in _STATE_WORDS:
+                words = words[1:]
+            name = " ".join(words)
             # Capitalised words before the title ("Russian Deputy ...") tell the side.
             prefix = _PREFIX.search(text, max(start, m.start() - 60), m.start())
             phrase_start = prefix.start() if prefix and prefix.group() else m.start()
-            actor = self.registry.by_alias.get(name) or self.registry.by_alias.get(name.split()[-1])
+            actor = self._known(name)
             if actor is not None:
                 speaker = _speaker(actor)
             else:
-                side = self._side_of(text[phrase_start:m.end("title")])
+                side = self._side_of(text[phrase_start:m.start("name")])
                 speaker = ctx.discovered.get(name) or Speaker(_slug(name), name, side, "person")
                 ctx.discovered[name.split()[-1]] = speaker
                 ctx.discovered[name] = speaker
             candidates.append((phrase_start, m.end("name"), speaker, "name", 0))
+        for m in within(scan.joints):
+            candidates.append((m.start(), m.end(), Speaker(JOINT, JOINT, Side.OTHER, "person"), "joint", 2))
+        for m in within(scan.bare):
+            bare = ctx.bare.get(re.sub(r"\s+", " ", m.group("title")).lower())
+            if bare is not None:
+                candidates.append((m.start(), m.end(), bare, "role", 2))
         for m in within(scan.backrefs):
             candidates.append((m.start(), m.end(), None, "backref:" + re.sub(r"\s+", " ", m.group()), 5))
         for m in within(scan.roles):
-            actor = self.registry.by_role(m.group(), on)
+            actor = self.registry.by_role(m.group(), on, ctx.named)
             if actor is not None:
                 candidates.append((with_article(m.start()), m.end(), _speaker(actor), "role", 1))
         for m in within(scan.aliases):
             actor = self.registry.by_alias[re.sub(r"\s+", " ", m.group())]
             candidates.append((with_article(m.start()), m.end(), _speaker(actor), "name", 3))
-        for name, speaker in ctx.discovered.items():
-            for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w])", text[start:end]):
-                candidates.append((start + m.start(), start + m.end(), speaker, "name", 4))
+        if ctx.discovered:
+            for m in ctx.discovered_pattern().finditer(text, start, end):
+                candidates.append((m.start(), m.end(), ctx.discovered[m.group()], "name", 4))
         chosen: list[Mention] = []
         for c_start, c_end, speaker, kind, _rank in sorted(candidates, key=lambda c: (c[0] - c[1], c[4], c[0])):
             if all(c_end <= m.start or c_start >= m.end for m in chosen):
@@ -210,33 +277,49 @@ class SpeakerFinder:
 
     # --- attribution ------------------------------------------------------------------
     def statements(self, text: str, sentences: list[Sentence], published: date | None) -> list[Statement]:
-        """Pass 1 finds explicit attributions in document order; pass 2 gives quoted and
-        first-person sentences without one to the speaker of their quote or paragraph."""
-        ctx = _Context()
+        """Pass 1 finds transcript turns and explicit attributions in document order; pass 2
+        gives quoted, first-person and passive sentences without one to their speaker."""
         scan = self.scan(text)
+        # An undated text: titles go to the holders it names, else to those of the year it names most.
+        named = frozenset() if published else frozenset(
+            self.registry.by_alias[re.sub(r"\s+", " ", m.group())].id for m in scan.aliases)
+        published = published or _era(text)
+        ctx = _Context(named=named)
+        if scan.bare or _HOME_TITLE_HINT.search(text):  # most texts use no bare title: skip the markers
+            ctx.bare = {k: _speaker(a) for k, a in self.registry.bare_titles(text, published, named).items()}
         direct: dict[int, list[tuple[Speaker, tuple[int, int]]]] = {}
-        labelled: dict[int, Speaker | None] = {}
+        labelled: dict[int, tuple[Speaker | None, int]] = {}  # sentence -> (turn's speaker, content start)
         quotes: dict[int, list[tuple[int, int]]] = {}
-        label_on = False
-        label_speaker: Speaker | None = None
+        in_transcript = False
+        turn: Speaker | None = None
+        host: Speaker | None = None
         for index, sent in enumerate(sentences):
             if sent.paragraph not in quotes:
                 p_sents = [s for s in sentences if s.paragraph == sent.paragraph]
                 quotes[sent.paragraph] = quote_regions(text, p_sents[0].start, p_sents[-1].end)
-                label = _LABEL.match(text, p_sents[0].start)
-                if label and self._is_speaker_label(label.group(1), ctx):
-                    label_on = True
-                    label_speaker = self._label_speaker(label.group(1), ctx, published)
-            if label_on:
-                labelled[index] = label_speaker
-                continue
+            own_start = sent.start  # where the sentence's own words begin, after any label
+            label = self._label.match(text, sent.start, sent.end)
+            if label is not None:
+                opens, speaker = self._turn(label, ctx, published, in_transcript)
+                if opens:
+                    in_transcript, turn, own_start = True, speaker, label.end()
+            if in_transcript:
+                labelled[index] = (turn, own_start)
             mentions = []
-            for mention in self.mentions(text, sent.start, sent.end, ctx, published, scan):
+            for mention in self.mentions(text, own_start, sent.end, ctx, published, scan):
                 speaker = mention.speaker or self._resolve(mention, ctx)
                 if speaker is not None:
-                    ctx.note(speaker)
+                    if speaker.id != JOINT:
+                        ctx.note(speaker)
                     mentions.append(Mention(mention.start, mention.end, speaker, mention.kind))
-            found = self._attributions(text, sent.start, sent.end, mentions)
+            if sent.paragraph == 0:
+                for m in mentions:
+                    if m.speaker and m.speaker.kind == "person" and m.speaker.id != JOINT \
+                            and m.speaker not in ctx.participants:
+                        ctx.participants.append(m.speaker)
+                if index == 0 and ctx.participants:
+                    host = ctx.participants[0]
+            found = self._expand_joint(self._attributions(text, own_start, sent.end, mentions), ctx)
             if found:
                 direct[index] = found
                 for speaker, _ in found:
@@ -245,15 +328,15 @@ class SpeakerFinder:
         out: list[Statement] = []
         last: tuple[Speaker, int] | None = None  # (speaker, paragraph)
         for index, sent in enumerate(sentences):
+            if _is_question(text, sent):
+                continue  # a question states no position
             whole = (sent.start, sent.end)
-            if index in labelled:
-                speaker = labelled[index]
-                if speaker is not None:  # a journalist's question is nobody's claim
-                    label = _LABEL.match(text, sent.start)
-                    content = (label.end() if label else sent.start, sent.end)
-                    out.append(Statement(speaker, sent.start, sent.end, content, index))
+            if index in labelled and (index not in direct or labelled[index][0] is None):
+                speaker, content_start = labelled[index]
+                if speaker is not None:  # a journalist's or an unknown person's turn is nobody's claim
+                    out.append(Statement(speaker, sent.start, sent.end, (content_start, sent.end), index))
                 continue
-            if index in direct:
+            if index in direct:  # within a turn too: "The President made clear that ..."
                 for speaker, content in direct[index]:
                     out.append(Statement(speaker, sent.start, sent.end, content, index))
                 last = (direct[index][-1][0], sent.paragraph)
@@ -262,15 +345,34 @@ class SpeakerFinder:
                 ((a, b) for a, b in quotes[sent.paragraph] if a <= sent.start + 1 and sent.end <= b + 2), None
             )
             speaker = None
+            first_person = self.lex.first_person.search(text, sent.start, sent.end) is not None
             if region is not None:
                 speaker = self._quote_speaker(region, sentences, index, direct)
+            if speaker is None and host is not None and self.lex.passive_reports.search(text, sent.start, sent.end):
+                speaker = host  # "It was noted that ...": the readout's principal
             if speaker is None and last is not None and sent.paragraph - last[1] <= 1 and (
-                region is not None or self.lex.first_person.search(text, sent.start, sent.end)
+                region is not None or first_person
             ):
                 speaker = last[0]
+            if speaker is None and first_person and not direct and not labelled:
+                # A statement or speech that names no speaker is its office's principal's ("my Administration").
+                speaker = ctx.bare.get("president")
             if speaker is not None:
                 out.append(Statement(speaker, sent.start, sent.end, whole, index))
                 last = (speaker, sent.paragraph)
+        return out
+
+    @staticmethod
+    def _expand_joint(
+        found: list[tuple[Speaker, tuple[int, int]]], ctx: _Context
+    ) -> list[tuple[Speaker, tuple[int, int]]]:
+        """A joint subject's statement is each participant's; with fewer than two known, nobody's."""
+        out = []
+        for speaker, content in found:
+            if speaker.id != JOINT:
+                out.append((speaker, content))
+            elif len(ctx.participants) >= 2:
+                out.extend((p, content) for p in ctx.participants)
         return out
 
     @staticmethod
@@ -286,33 +388,45 @@ class SpeakerFinder:
                 return direct[i][0][0]
         return None
 
-    def _is_speaker_label(self, label: str, ctx: _Context) -> bool:
-        """Whether "LABEL:" opens a transcript turn. Page furniture ("READ MORE:") and
-        unknown single words ("UP:", a region's abbreviation) do not: an unknown
-        speaker needs a first name and a surname, or a title and a surname."""
-        label = re.sub(r"\s+", " ", label.strip())
-        if label.rstrip(".") in self.lex.journalist_labels:
-            return True
-        if label.upper() in self.lex.page_labels:
-            return False
-        surname = label.split()[-1].title()
-        if self.registry.by_alias.get(label) or self.registry.by_alias.get(surname) or surname in ctx.discovered:
-            return True
-        return len(label.split()) >= 2
+    def _turn(self, label: re.Match[str], ctx: _Context, on: date | None,
+              in_transcript: bool) -> tuple[bool, Speaker | None]:
+        """Whether a label opens a transcript turn, and whose turn it is.
 
-    def _label_speaker(self, label: str, ctx: _Context, on: date | None) -> Speaker | None:
-        label = label.strip()
-        if label.rstrip(".") in self.lex.journalist_labels:
-            return None
-        actor = self.registry.by_alias.get(label)
-        if actor is None:
-            surname = label.split()[-1].title()
-            actor = self.registry.by_alias.get(surname)
-        if actor is not None:
-            return _speaker(actor)
-        if surname_speaker := ctx.discovered.get(label.split()[-1].title()):
-            return surname_speaker
-        return Speaker(_slug(label), label.title(), self._side_of(label.title()), "person")
+        Journalists' labels ("Q", "QUESTION:") open turns that are nobody's claims, and so
+        do people who are neither in the registry nor introduced by a title (the reporters
+        and guests of a news conference). Page furniture ("READ MORE:") and unknown single
+        words ("UP:") open none, except that inside a transcript an upper-case word
+        ("AIDE:") still ends the turn before it."""
+        if label.group("q"):
+            return True, None
+        raw = re.sub(r"\s+", " ", label.group("label").strip())
+        words = raw.rstrip(".").split()
+        if raw.rstrip(".").upper() in self.lex.journalist_labels:
+            return True, None
+        if raw.upper() in self.lex.page_labels or words[0].upper() in self.lex.page_labels:
+            return False, None
+        probe = raw.title() if raw.isupper() else raw
+        bare = ctx.bare.get(re.sub(r"^the ", "", probe.lower()))
+        if bare is not None:
+            return True, bare
+        for candidate in (raw, probe):
+            if m := self.registry.alias_pattern.search(candidate):
+                return True, _speaker(self.registry.by_alias[re.sub(r"\s+", " ", m.group())])
+        if self.registry.role_pattern and (m := self.registry.role_pattern.search(probe)):
+            actor = self.registry.by_role(m.group(), on, ctx.named)
+            if actor is not None:
+                return True, _speaker(actor)
+        for name, speaker in ctx.discovered.items():
+            if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", probe):
+                return True, speaker
+        if self._appositive.search(probe):
+            mentions = self.mentions(probe, 0, len(probe), ctx, on)
+            found = next((m.speaker for m in mentions if m.speaker and m.kind == "name"), None)
+            if found is not None:
+                return True, found
+        if len(words) >= 2 or (in_transcript and raw.isupper()):
+            return True, None
+        return False, None
 
     def _resolve(self, mention: Mention, ctx: _Context) -> Speaker | None:
         word = mention.kind.split(":", 1)[1]
@@ -322,7 +436,8 @@ class SpeakerFinder:
         self, text: str, start: int, end: int, mentions: list[Mention]
     ) -> list[tuple[Speaker, tuple[int, int]]]:
         """(speaker, content span) for each attribution in the sentence."""
-        points: list[tuple[int, int, Speaker, bool]] = []  # (phrase start, phrase end, speaker, forward?)
+        # (phrase start, phrase end, speaker, where a stance verb's own words begin, if one)
+        points: list[tuple[int, int, Speaker, int | None]] = []
         for m in mentions:
             if m.speaker is None:
                 continue
@@ -331,11 +446,11 @@ class SpeakerFinder:
             # "X's statement that ..." and "according to X, ..." put the content after.
             statement = self._statement_after.match(after)
             if statement:
-                points.append((m.start, m.end + statement.end(), m.speaker, True))
+                points.append((m.start, m.end + statement.end(), m.speaker, None))
                 continue
             acc = self._according_before.search(before)
             if acc:
-                points.append((start + acc.start(), m.end, m.speaker, True))
+                points.append((start + acc.start(), m.end, m.speaker, None))
                 continue
             verb = self._verb_after.match(after)
             if verb:
@@ -345,19 +460,32 @@ class SpeakerFinder:
                     r"\bboth\b", text[max(start, m.start - 40):m.start], re.I
                 ):
                     continue
-                points.append((phrase_start, m.end + verb.end(), m.speaker, True))
+                own = m.end + verb.start("verb") if self.lex.stance_verbs.fullmatch(verb.group("verb")) else None
+                points.append((phrase_start, m.end + verb.end(), m.speaker, own))
                 continue
-            pre = self._verb_before.search(before[-30:]) if before else None
+            # The window's start is the sentence's only when the sentence is that short.
+            tail = before[-30:] if len(before) <= 30 else "\0" + before[-30:]
+            pre = self._verb_before.search(tail) if before else None
             if pre:
-                phrase_start = m.start - (len(before[-30:]) - pre.start("verb"))
-                points.append((phrase_start, m.end, m.speaker, False))
+                phrase_start = m.start - (len(tail) - pre.start("verb"))
+                points.append((phrase_start, m.end, m.speaker, None))
         if not points:
             return []
         points.sort()
+        # "X said that the alliance welcomes talks": a stance verb inside reported speech
+        # is part of what the first speaker said, not a statement of its own.
+        first_speech = next((p[0] for p in points if p[3] is None), None)
+        points = [p for p in points if p[3] is None or first_speech is None or p[0] < first_speech]
         out = []
-        for i, (p_start, p_end, speaker, _forward) in enumerate(points):
+        for i, (p_start, p_end, speaker, own) in enumerate(points):
             prev_end = points[i - 1][1] if i else start
             next_start = points[i + 1][0] if i + 1 < len(points) else end
+            if own is not None:
+                # "The leaders agreed on the importance of ...", "X called for de-escalation":
+                # the verb and what it governs are the speaker's position.
+                if len(text[p_end:next_start].split()) >= 2:
+                    out.append((speaker, (own, next_start)))
+                continue
             back = text[prev_end:p_start]
             fwd = text[p_end:next_start]
             # Forward: "X said that ...", "X said: ...", or "X said (on Monday) Moscow is ..."

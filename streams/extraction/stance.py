@@ -2,7 +2,8 @@
 
 Rules, in the order they apply to each topic mentioned in a clause:
 1. A topic inside a condition the speaker sets ("unless NATO restores military
-   contacts") is something the speaker wants: support.
+   contacts", "provided that we operate in a context of de-escalation") is something
+   the speaker wants: support.
 2. A condition or hedge in the clause ("only if", "hardly", "for the sake of")
    makes the stance conditional.
 3. A rejection by the other camp ("NATO's rejection of contacts", "cut by NATO")
@@ -20,6 +21,7 @@ from streams.extraction.lexicon import Lexicon
 
 _CLAUSE_BREAK = re.compile(r",?\s+(?:but|while|whereas|yet)\s+|;\s*|\s+[–—]\s+|\bhowever,?\s+", re.I)
 _CONDITION_MARKER = re.compile(r"\b(?:unless|only\s+if|provided(?:\s+that)?|as\s+long\s+as|on\s+condition)\b", re.I)
+_AGENT_REACH = 40  # characters between a party's name and the cue it governs
 _PRIORITY = {Stance.CONDITIONAL: 0, Stance.OPPOSE: 1, Stance.SUPPORT: 2}
 
 
@@ -91,6 +93,8 @@ class StanceReader:
             m = pattern.search(window)
             if m and (best is None or m.start() < best[0]):
                 best = (m.start(), side)
+        if not by and best is not None and len(window) - best[0] > _AGENT_REACH:
+            return None  # a party named far before the cue is seldom its subject
         if best is None:
             return None
         side = best[1]
@@ -126,6 +130,9 @@ class StanceReader:
 
     def read(self, text: str, start: int, end: int, speaker: Side) -> list[Finding]:
         findings: list[Finding] = []
+        for (own_topic, own_stance), pattern in self.lex.topic_stances.items():
+            if (m := pattern.search(text, start, end)) and own_topic not in {f.topic for f in findings}:
+                findings.append(Finding(own_topic, own_stance, m.group()))
         all_topics = [
             (m.start(), m.end(), topic)
             for topic, pattern in self.lex.topics.items()
@@ -135,7 +142,7 @@ class StanceReader:
             return findings  # most statements touch no tracked topic: skip the cue scan
         spans = [(s, e) for s, e, _ in all_topics]
         whole_cues = self._cues(text, start, end, spans)
-        seen: set[Topic] = set()
+        seen: set[Topic] = {f.topic for f in findings}
         for t_start, _t_end, topic in sorted(all_topics):
             if topic in seen:
                 continue
@@ -145,8 +152,8 @@ class StanceReader:
             marker = None
             for m in _CONDITION_MARKER.finditer(text, clause[0], t_start):
                 marker = m
-            if marker is not None and any(
-                c.stance is Stance.SUPPORT and marker.end() <= c.start < t_start for c in cues
+            if marker is not None and not any(
+                c.stance is not Stance.SUPPORT and marker.end() <= c.start < t_start for c in cues
             ):
                 stance = Stance.SUPPORT
             else:

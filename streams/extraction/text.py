@@ -41,12 +41,49 @@ class Sentence:
     paragraph: int
 
 
+# A text whose lines all stop short of this is wrapped by hand: a paragraph runs on
+# over its lines until a blank one.
+_WRAP_WIDTH = 100
+_WRAPPED_MIN_LINES = 5
+
+
+def _is_wrapped(lines: list[str]) -> bool:
+    filled = [line for line in lines if line.strip()]
+    return len(filled) >= _WRAPPED_MIN_LINES and max(len(line.rstrip()) for line in filled) <= _WRAP_WIDTH
+
+
 def paragraphs(text: str) -> list[tuple[int, int]]:
-    """Non-furniture lines as (start, end) offsets, in order."""
+    """Paragraphs as (start, end) offsets, in order, page furniture left out: a line
+    each, or in a hand-wrapped text the lines between blank ones."""
+    lines = _lines(text)
+    spans = _kept_lines(lines)
+    if not _is_wrapped([line for _, line in lines]):
+        return [(a, b) for a, b, _ in spans]
+    merged: list[tuple[int, int, int]] = []
+    for start, end, number in spans:
+        if merged and merged[-1][2] == number - 1:
+            merged[-1] = (merged[-1][0], end, number)
+        else:
+            merged.append((start, end, number))
+    return [(a, b) for a, b, _ in merged]
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    """Every line with its offset, blank ones included."""
+    out, offset = [], 0
+    for line in text.split("\n"):
+        out.append((offset, line))
+        offset += len(line) + 1
+    return out
+
+
+def _kept_lines(lines: list[tuple[int, str]]) -> list[tuple[int, int, int]]:
+    """Non-furniture, non-blank lines as (start, end, line number)."""
     spans = []
     in_list = False
-    for match in re.finditer(r"[^\n]+", text):
-        line = match.group()
+    for number, (offset, line) in enumerate(lines):
+        if not line.strip():
+            continue
         if _HEADER_OF_LISTS.match(line) and len(line) < 40:
             in_list = True
             continue
@@ -55,9 +92,9 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
         in_list = False
         if _FURNITURE.match(line) or not line.strip():
             continue
-        start = match.start() + (len(line) - len(line.lstrip()))
-        end = match.start() + len(line.rstrip())
-        spans.append((start, end))
+        start = offset + (len(line) - len(line.lstrip()))
+        end = offset + len(line.rstrip())
+        spans.append((start, end, number))
     return spans
 
 
