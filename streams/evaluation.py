@@ -115,20 +115,22 @@ class TopicScore(_Frozen):
     strict: Figures
 
 
-class Miss(_Frozen):
+class _Mistake(_Frozen):
+    """One pair scored wrong: which article, actor and topic."""
+
     article: str
     actor: str
     topic: str
+
+
+class Miss(_Mistake):
     stance: Stance
 
     def line(self) -> str:
         return f"missed        {self.article} {self.actor} {self.topic} ({self.stance})"
 
 
-class WrongStance(_Frozen):
-    article: str
-    actor: str
-    topic: str
+class WrongStance(_Mistake):
     stance: Stance
     accept: tuple[Stance, ...]
     got: str
@@ -137,10 +139,7 @@ class WrongStance(_Frozen):
         return f"wrong stance  {self.article} {self.actor} {self.topic}: gold {self.stance}, got {self.got}"
 
 
-class Extra(_Frozen):
-    article: str
-    actor: str
-    topic: str
+class Extra(_Mistake):
     stance: str
 
     def line(self) -> str:
