@@ -7,30 +7,14 @@ from functools import cache
 from pathlib import Path
 
 from schemas.events import Stance, Topic
+from streams.extraction.patterns import word_alternation
 
 DATA_DIR = Path(__file__).parent / "data"
 
 
 def _alternation(words: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str]:
     # A space in an entry matches any run of whitespace, non-breaking spaces included.
-    ordered = [w.replace(" ", r"\s+") for w in sorted(words, key=len, reverse=True)]
-    guard = _first_letters(words, bool(flags & re.IGNORECASE))
-    return re.compile(r"(?<![\w-])" + guard + r"(?:" + "|".join(f"(?:{w})" for w in ordered) + r")(?![\w])", flags)
-
-
-def _first_letters(words: list[str], ignore_case: bool) -> str:
-    """A look-ahead on the letters the entries can start with, so that most positions fail
-    at once instead of trying every entry; empty when an entry's start is not plain."""
-    letters: set[str] = set()
-    for word in words:
-        group = re.match(r"\(([^()]*)\)(?![?*{])", word)
-        heads = group.group(1).split("|") if group else [word]
-        if not all(h[:1].isalnum() and h[1:2] not in ("?", "*", "{") for h in heads):
-            return ""
-        letters.update(h[0] for h in heads)
-    if ignore_case:
-        letters = {c.lower() for c in letters} | {c.upper() for c in letters}
-    return "(?=[" + "".join(sorted(letters)) + "])"
+    return word_alternation([w.replace(" ", r"\s+") for w in words], bool(flags & re.IGNORECASE))
 
 
 @dataclass(frozen=True)
@@ -79,7 +63,6 @@ def load_lexicon(path: Path = DATA_DIR / "cues.toml") -> Lexicon:
     pronouns = {k.lower(): v for k, v in data["backrefs"]["pronouns"].items()}
     nouns = {k.lower(): v for k, v in data["backrefs"]["nouns"].items()}
     noun_pattern = "|".join(re.escape(n).replace("\\ ", r"\s+") for n in sorted(nouns, key=len, reverse=True))
-    pronoun_pattern = "|".join(re.escape(p).replace("\\ ", r"\s+") for p in sorted(pronouns, key=len, reverse=True))
     return Lexicon(
         speech_verbs=_alternation(data["speech"]["verbs"], 0),
         stance_verbs=_alternation(data["speech"]["stance_verbs"], 0),
@@ -93,16 +76,15 @@ def load_lexicon(path: Path = DATA_DIR / "cues.toml") -> Lexicon:
         label_connectors=tuple(data["speakers"]["label_connectors"]),
         # "the President" alone: not "the President of X", "the President's", nor "President Putin".
         bare_titles=re.compile(
-            r"(?<![\w-])(?=[tT][hH][eE]\s)the\s+(?P<title>"
+            r"[tT](?<![\w-].)(?i:he\s+(?P<title>"
             + "|".join(t.replace(" ", r"\s+") for t in data["speakers"]["bare_titles"])
-            + r")(?![\w'’-])(?!\s+(?:of\b|(?-i:[A-Z])))", re.I
+            + r")(?![\w'’-])(?!\s+(?:of\b|(?-i:[A-Z]))))"
         ),
         pronouns=pronouns,
         backref_nouns=nouns,
-        backref_pattern=re.compile(
-            rf"(?<![\w-])(?=[{''.join(sorted({p[0].lower() for p in pronouns} | {p[0].upper() for p in pronouns}))}tT])"
-            rf"(?:{pronoun_pattern}|the\s+(?:[\w.'’-]+\s+){{0,3}}?(?:{noun_pattern}))(?![\w-])", re.I
-        ),
+        backref_pattern=word_alternation(
+            [re.escape(p).replace("\\ ", r"\s+") for p in pronouns]
+            + [rf"the\s+(?:[\w.'’-]+\s+){{0,3}}?(?:{noun_pattern})"], ignore_case=True, end=r"(?![\w-])"),
         role_titles=_alternation(data["roles"]["titles"], 0),
         role_title_list=tuple(data["roles"]["titles"]),
         side_words={side: _alternation(data["roles"][side], 0) for side in ("russia", "nato")},

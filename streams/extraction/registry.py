@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from schemas.events import Side
+from streams.extraction.patterns import word_alternation
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -45,7 +46,7 @@ class Home:
 
     title: str
     role: str
-    markers: tuple[re.Pattern[str], ...]
+    markers: re.Pattern[str]  # any of the office's markers
 
 
 @dataclass
@@ -61,16 +62,14 @@ class Registry:
         self.by_alias = {a: actor for actor in self.actors.values() for a in actor.aliases}
         names = sorted(self.by_alias, key=len, reverse=True)
         escaped = (re.escape(n).replace(r"\ ", r"\s+") for n in names)
-        firsts = "".join(sorted({re.escape(n[0]) for n in names}))
-        self.alias_pattern = re.compile(r"(?<![\w-])(?=[" + firsts + r"])(?:" + "|".join(escaped) + r")(?![\w])")
+        self.alias_pattern = word_alternation(list(escaped), ignore_case=False)
         self.by_title = {}
         for actor in self.actors.values():
             for role in actor.roles:
                 self.by_title.setdefault(_normal_title(role.title), []).append(actor)
         titles = sorted({r.title for a in self.actors.values() for r in a.roles}, key=len, reverse=True)
         self.role_pattern = (
-            re.compile(r"(?<![\w-])" + _first_letters(titles) + r"(?:" + "|".join(
-                f"(?:{_title_pattern(t)})" for t in titles) + r")(?![\w])", re.I)
+            word_alternation([_title_pattern(t) for t in titles], ignore_case=True)
             if titles else None
         )
 
@@ -93,7 +92,7 @@ class Registry:
         whose markers the text shows most often."""
         best: dict[str, tuple[int, Home]] = {}
         for home in self.homes:
-            hits = sum(len(m.findall(text)) for m in home.markers)
+            hits = len(home.markers.findall(text))
             key = home.title.lower()
             if hits and (key not in best or hits > best[key][0]):
                 best[key] = (hits, home)
@@ -111,13 +110,6 @@ class Registry:
             if q == actor.id or q == actor.name.lower() or q in (a.lower() for a in actor.aliases):
                 return actor
         return None
-
-
-def _first_letters(titles: list[str]) -> str:
-    """A look-ahead on the titles' first words: most positions fail it at once, which
-    spares trying every title there."""
-    words = sorted({re.escape(t.replace("-", " ").split()[0]) for t in titles}, key=len, reverse=True)
-    return r"(?=(?:" + "|".join(words) + r")(?:'s)?[\s-])"
 
 
 def _normal_title(text: str) -> str:
@@ -139,6 +131,7 @@ def load_registry(path: Path = DATA_DIR / "actors.toml") -> Registry:
             aliases=tuple(row.get("aliases", [])), roles=roles,
         )
     homes = tuple(
-        Home(row["title"], row["role"], tuple(re.compile(m) for m in row["markers"])) for row in data.get("home", [])
+        Home(row["title"], row["role"], re.compile("|".join(f"(?:{m})" for m in row["markers"])))
+        for row in data.get("home", [])
     )
     return Registry(actors, homes)

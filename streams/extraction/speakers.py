@@ -7,11 +7,13 @@ event report, a question) yield nothing.
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from schemas.events import Side
 from streams.extraction.lexicon import Lexicon, backref_filter
+from streams.extraction.patterns import alternation_source
 from streams.extraction.registry import Actor, Registry
 from streams.extraction.text import Sentence, quote_regions
 
@@ -98,6 +100,16 @@ class _Scan:
     aliases: list[re.Match[str]]
     joints: list[re.Match[str]]
     bare: list[re.Match[str]]
+    _starts: dict[int, list[int]] = field(default_factory=dict)
+
+    def within(self, found: list[re.Match[str]], start: int, end: int) -> list[re.Match[str]]:
+        """The matches inside [start, end): they come in text order, so bisect to them."""
+        starts = self._starts.get(id(found))
+        if starts is None:
+            starts = self._starts[id(found)] = [m.start() for m in found]
+        first = bisect.bisect_left(starts, start)
+        last = bisect.bisect_left(starts, end, lo=first)
+        return [m for m in found[first:last] if m.end() <= end]
 
 
 @dataclass
@@ -109,9 +121,16 @@ class _Context:
     last_speaker: Speaker | None = None
     last_speaker_paragraph: int = -10
     participants: list[Speaker] = field(default_factory=list)  # the persons the lead names
-    bare: dict[str, Speaker] = field(default_factory=dict)  # "president" -> the text's own principal
+    # "president" -> the text's own principal; worked out on first use, since most texts use no bare title
+    bare_titles: Callable[[], dict[str, Speaker]] = dict
+    _bare: dict[str, Speaker] | None = None
     named: frozenset[str] = frozenset()  # registry actors an undated text names
     _pattern: tuple[int, re.Pattern[str]] | None = None
+
+    def bare(self, title: str) -> Speaker | None:
+        if self._bare is None:
+            self._bare = self.bare_titles()
+        return self._bare.get(title)
 
     def discovered_pattern(self) -> re.Pattern[str]:
         """The names of discovered speakers as one pattern, rebuilt when a name is added."""
@@ -137,9 +156,6 @@ class _Context:
         return None
 
 
-# A bare title can also stand as a transcript label ("THE PRESIDENT:") or speak for a
-# statement in the first person ("my Administration").
-_HOME_TITLE_HINT = re.compile(r"[A-Z]{4,}:|\b[Mm]y [Aa]dministration\b")
 _YEAR = re.compile(r"(?<!\d)(?:19[5-9]\d|20\d\d)(?!\d)")
 
 
@@ -168,10 +184,9 @@ class SpeakerFinder:
     def __init__(self, registry: Registry, lexicon: Lexicon) -> None:
         self.registry = registry
         self.lex = lexicon
-        titles = "|".join(t.replace(" ", r"\s+") for t in sorted(lexicon.role_title_list, key=len, reverse=True))
         # "Deputy Foreign Minister Alexander Grushko", "President of the Republic of Turkey Recep Tayyip Erdogan"
         self._appositive = re.compile(
-            rf"(?<![\w-])(?=[{''.join(sorted({t[0] for t in lexicon.role_title_list}))}])(?P<title>{titles})"
+            "(?P<title>" + alternation_source([t.replace(" ", r"\s+") for t in lexicon.role_title_list], False) + ")"
             rf"(?P<of>\s+of\s+(?:the\s+)?(?:[{_UPPER}][\w'’-]*\s+(?:of\s+(?:the\s+)?)?){{1,4}}?)?"
             rf"\s*(?P<name>{_NAME})(?![\w'’-])(?!\s+[{_UPPER}])"
         )
@@ -222,10 +237,7 @@ class SpeakerFinder:
         scan = scan or self.scan(text)
 
         def within(found: list[re.Match[str]]) -> list[re.Match[str]]:
-            # Matches come in text order: bisect to the sentence instead of filtering them all.
-            first = bisect.bisect_left(found, start, key=lambda m: m.start())
-            last = bisect.bisect_left(found, end, lo=first, key=lambda m: m.start())
-            return [m for m in found[first:last] if m.end() <= end]
+            return scan.within(found, start, end)
 
         def with_article(at: int) -> int:
             # "the Russian Foreign Ministry" names the ministry; it is no back-reference
@@ -254,7 +266,7 @@ class SpeakerFinder:
         for m in within(scan.joints):
             candidates.append((m.start(), m.end(), Speaker(JOINT, JOINT, Side.OTHER, "person"), "joint", 2))
         for m in within(scan.bare):
-            bare = ctx.bare.get(re.sub(r"\s+", " ", m.group("title")).lower())
+            bare = ctx.bare(re.sub(r"\s+", " ", m.group("title")).lower())
             if bare is not None:
                 candidates.append((m.start(), m.end(), bare, "role", 2))
         for m in within(scan.backrefs):
@@ -285,8 +297,8 @@ class SpeakerFinder:
             self.registry.by_alias[re.sub(r"\s+", " ", m.group())].id for m in scan.aliases)
         published = published or _era(text)
         ctx = _Context(named=named)
-        if scan.bare or _HOME_TITLE_HINT.search(text):  # most texts use no bare title: skip the markers
-            ctx.bare = {k: _speaker(a) for k, a in self.registry.bare_titles(text, published, named).items()}
+        on = published
+        ctx.bare_titles = lambda: {k: _speaker(a) for k, a in self.registry.bare_titles(text, on, named).items()}
         direct: dict[int, list[tuple[Speaker, tuple[int, int]]]] = {}
         labelled: dict[int, tuple[Speaker | None, int]] = {}  # sentence -> (turn's speaker, content start)
         quotes: dict[int, list[tuple[int, int]]] = {}
@@ -356,7 +368,7 @@ class SpeakerFinder:
                 speaker = last[0]
             if speaker is None and first_person and not direct and not labelled:
                 # A statement or speech that names no speaker is its office's principal's ("my Administration").
-                speaker = ctx.bare.get("president")
+                speaker = ctx.bare("president")
             if speaker is not None:
                 out.append(Statement(speaker, sent.start, sent.end, whole, index))
                 last = (speaker, sent.paragraph)
@@ -406,7 +418,7 @@ class SpeakerFinder:
         if raw.upper() in self.lex.page_labels or words[0].upper() in self.lex.page_labels:
             return False, None
         probe = raw.title() if raw.isupper() else raw
-        bare = ctx.bare.get(re.sub(r"^the ", "", probe.lower()))
+        bare = ctx.bare(re.sub(r"^the ", "", probe.lower()))
         if bare is not None:
             return True, bare
         for candidate in (raw, probe):

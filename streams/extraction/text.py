@@ -30,6 +30,7 @@ _ABBREVIATIONS = frozenset(
     "no vs etc sen rep gov jr sr prof inc co corp ltd dept amb pres approx".split()
 )
 _SENTENCE_END = re.compile(r"[.!?]+[\"”’']?(?=\s+[\"“‘'(\[]?[A-Z0-9–—-])")
+_LAST_WORD = re.compile(r"(\w+)\W*$")
 _OPEN_QUOTES = "“«"
 _CLOSE_QUOTES = "”»"
 
@@ -105,7 +106,8 @@ def sentences(text: str) -> list[Sentence]:
         chunk = text[p_start:p_end]
         cursor = 0
         for match in _SENTENCE_END.finditer(chunk):
-            word = re.search(r"(\w+)\W*$", chunk[cursor:match.start() + 1])
+            # The word before the full stop, looked for in a short window: abbreviations are short.
+            word = _LAST_WORD.search(chunk, max(cursor, match.start() - 40), match.start() + 1)
             token = word.group(1) if word else ""
             if token.lower() in _ABBREVIATIONS or (len(token) == 1 and token.isupper()):
                 continue  # "Mr. Grushko", "U.S. officials": not a sentence end
