@@ -33,7 +33,6 @@ class Lexicon:
     pronouns: dict[str, str]
     backref_nouns: dict[str, str]
     backref_pattern: re.Pattern[str]
-    role_titles: re.Pattern[str]
     role_title_list: tuple[str, ...]
     side_words: dict[str, re.Pattern[str]]
     parties: dict[str, re.Pattern[str]]
@@ -85,7 +84,6 @@ def load_lexicon(path: Path = DATA_DIR / "cues.toml") -> Lexicon:
         backref_pattern=word_alternation(
             [re.escape(p).replace("\\ ", r"\s+") for p in pronouns]
             + [rf"the\s+(?:[\w.'’-]+\s+){{0,3}}?(?:{noun_pattern})"], ignore_case=True, end=r"(?![\w-])"),
-        role_titles=_alternation(data["roles"]["titles"], 0),
         role_title_list=tuple(data["roles"]["titles"]),
         side_words={side: _alternation(data["roles"][side], 0) for side in ("russia", "nato")},
         parties={side: _alternation(words, 0) for side, words in data["parties"].items()},

@@ -118,8 +118,6 @@ class _Context:
 
     recent: list[Speaker] = field(default_factory=list)
     discovered: dict[str, Speaker] = field(default_factory=dict)
-    last_speaker: Speaker | None = None
-    last_speaker_paragraph: int = -10
     participants: list[Speaker] = field(default_factory=list)  # the persons the lead names
     # "president" -> the text's own principal; worked out on first use, since most texts use no bare title
     bare_titles: Callable[[], dict[str, Speaker]] = dict

@@ -234,7 +234,7 @@ def test_inline_turns_run_until_the_next_label_and_a_titled_label_names_a_new_sp
 
 def test_transcript_label_with_a_bare_title_is_the_principal_of_the_text_s_office() -> None:
     text = ("East Room\n\n2:10 P.M. EST\n\n"
-            "THE PRESIDENT:  Good afternoon.  We are prepared to continue talks in good faith.\n\n"
+            "THE PRESIDENT:  Good afternoon.  We are prepared to continue talks if Russia is serious.\n\n"
             "Q    Will you call him?\n\n"
             "THE PRESIDENT:  Yes.\n")
     assert claims_of(text, date(2022, 2, 7)) == {("biden", "dialogue"): "conditional"}
