@@ -35,12 +35,12 @@ from extract_speed import generate  # noqa: E402
 
 from storage.checksum import full_checksum, valid_time_checksum  # noqa: E402
 from storage.databases import create_database  # noqa: E402
-from streams import localstack  # noqa: E402
+from streams.clients.admin import end_offsets  # noqa: E402
+from streams.clients.lag import wait_until_caught_up  # noqa: E402
 from streams.config import Settings  # noqa: E402
-from streams.kafka_admin import end_offsets  # noqa: E402
+from streams.devstack import stack as localstack  # noqa: E402
 from streams.logs import configure as configure_logs  # noqa: E402
-from streams.progress import wait_until_caught_up  # noqa: E402
-from streams.projector import Projector  # noqa: E402
+from streams.projector.service import Projector  # noqa: E402
 
 
 def say(message: str) -> None:
@@ -104,7 +104,7 @@ class Deployment:
             raise RuntimeError(f"{self.name}: {dead} exited before the pipeline caught up; see {self.home}") from None
 
     def lag(self) -> int:
-        from streams.progress import measure_lag
+        from streams.clients.lag import measure_lag
 
         try:
             return asyncio.run(measure_lag(self.settings, self.stack.bootstrap, self.database_url)).total

@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 from schemas import Article
-from streams.corpus import Failure, read_corpus
-from streams.evaluation import GoldError, PredictedClaim, Score, TopicScore, article_name, read_gold, score
-from streams.extraction import extract
+from streams.core.corpus import Failure, read_corpus
+from streams.core.evaluation import GoldError, PredictedClaim, Score, TopicScore, article_name, read_gold, score
+from streams.core.extraction import extract
 
 
 def figures_line(name: str, s: TopicScore) -> str:

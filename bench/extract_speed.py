@@ -15,9 +15,9 @@ from pathlib import Path
 
 from schemas import Article
 from schemas.ids import article_id_for
-from streams.corpus import build_article
-from streams.extraction import extract
-from streams.extraction.registry import load_registry
+from streams.core.corpus import build_article
+from streams.core.extraction import extract
+from streams.core.extraction.registry import load_registry
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 

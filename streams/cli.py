@@ -25,15 +25,15 @@ from schemas.events import TRACKED_TOPICS
 from storage import queries
 from storage.migrate import migrate_database
 from storage.readonly import connect_readonly
-from streams import localstack
+from streams.clients.producer import Order, arrange
+from streams.clients.producer import replay as produce
 from streams.config import Settings
-from streams.corpus import Failure, read_corpus
-from streams.evaluation import GoldError, PredictedClaim, Score, TopicScore, article_name, read_gold, score
-from streams.extraction import extract as extract_claims
-from streams.extraction.registry import load_registry
+from streams.core.corpus import Failure, read_corpus
+from streams.core.evaluation import GoldError, PredictedClaim, Score, TopicScore, article_name, read_gold, score
+from streams.core.extraction import extract as extract_claims
+from streams.core.extraction.registry import load_registry
+from streams.devstack import stack as localstack
 from streams.logs import configure as configure_logging
-from streams.producer import Order, arrange
-from streams.producer import replay as produce
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Turn news coverage into a versioned record of who said what, and when it changed.")
@@ -146,7 +146,7 @@ def worker(
                                             help="Also run the projector (else run `claimtrack project`)")] = True,
 ) -> None:
     """Run the stream processors and the projector until stopped."""
-    from streams.runner import run_worker  # faust is heavy: load it only for the worker
+    from streams.processors.runner import run_worker  # faust is heavy: load it only for the worker
 
     s = settings()
     bootstrap, database = addresses(s)
@@ -156,7 +156,7 @@ def worker(
 @app.command()
 def project() -> None:
     """Run the projector alone (for a worker started with --no-projector)."""
-    from streams.runner import run_projector
+    from streams.processors.runner import run_projector
 
     s = settings()
     bootstrap, database = addresses(s)
@@ -176,8 +176,8 @@ def replay(
 
 def _replay(s: Settings, paths: list[Path], order: Order, seed: int | None, wait: bool,
             worker_pid: int | None = None) -> None:
-    from streams.kafka_admin import ensure_topics
-    from streams.progress import wait_until_caught_up
+    from streams.clients.admin import ensure_topics
+    from streams.clients.lag import wait_until_caught_up
 
     for path in paths:
         if not path.exists():
@@ -302,7 +302,7 @@ def subscribe(
                                                  "restart takes its place at once [default: group@host]")] = None,
 ) -> None:
     """Print claim-change events as they happen, resuming after a restart."""
-    from streams.subscriber import subscribe as run_subscriber
+    from streams.clients.subscriber import subscribe as run_subscriber
 
     s = settings()
     bootstrap, _ = addresses(s)
@@ -343,7 +343,7 @@ def checksum(
 @app.command()
 def rebuild() -> None:
     """Drop the projection, re-read the log from the beginning, and compare full checksums."""
-    from streams.projector import Projector
+    from streams.projector.service import Projector
 
     s = settings()
     bootstrap, database = addresses(s)
@@ -478,7 +478,7 @@ def deadletter_list(
     format: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = OutputFormat.table,
 ) -> None:
     """Show every dead letter: where it came from and why it was refused."""
-    from streams.deadletters import read_letters
+    from streams.clients.deadletters import read_letters
 
     s = settings()
     bootstrap, _ = addresses(s)
@@ -500,7 +500,7 @@ def deadletter_replay(
         "claimtrack-deadletter-replay"),
 ) -> None:
     """Re-submit the dead letters not re-submitted yet to their source topics (after a fix)."""
-    from streams.deadletters import replay_letters
+    from streams.clients.deadletters import replay_letters
 
     s = settings()
     bootstrap, _ = addresses(s)
@@ -536,7 +536,7 @@ def demo() -> None:
     bootstrap, database = str(state.kafka_bootstrap), str(state.database_url)
     out.print(f"kafka {bootstrap}, postgres {database}")
 
-    from streams.runner import prepare
+    from streams.processors.runner import prepare
 
     asyncio.run(prepare(s, bootstrap, database))
     pid = _start_worker(s, bootstrap, database)

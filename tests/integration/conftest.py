@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from storage.databases import create_database
-from streams import localstack
 from streams.config import Settings
+from streams.devstack import stack as localstack
 from tests.integration import services
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from streams import localstack
+from streams.devstack import stack as localstack
 
 
 def docker_answers() -> bool:

@@ -12,11 +12,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from storage import queries
 from storage.databases import create_database
 from storage.migrate import drop_projection
-from streams.corpus import read_corpus
-from streams.extraction import extract
-from streams.kafka_admin import end_offsets
-from streams.projector import Projector
-from streams.versioning import Position, apply_claim
+from streams.clients.admin import end_offsets
+from streams.core.corpus import read_corpus
+from streams.core.extraction import extract
+from streams.core.versioning import Position, apply_claim
+from streams.projector.service import Projector
 from tests.integration.conftest import Pipeline
 from tests.integration.projection import snapshot
 

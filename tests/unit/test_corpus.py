@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from schemas import Article
-from streams.corpus import Failure, build_article, find_published_date, read_corpus, split_title
+from streams.core.corpus import Failure, build_article, find_published_date, read_corpus, split_title
 
 
 @pytest.mark.parametrize(

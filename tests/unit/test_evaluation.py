@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.evaluation import GoldError, GoldLine, PredictedClaim, majority, parse_gold, score
+from streams.core.evaluation import GoldError, GoldLine, PredictedClaim, majority, parse_gold, score
 
 
 def gold(article: str, actor: str, topic: str, stance: str, *, match: list[str] | None = None,

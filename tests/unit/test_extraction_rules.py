@@ -7,7 +7,7 @@ import pytest
 
 from schemas import Article, Stance
 from schemas.ids import article_id_for
-from streams.extraction import combine, extract
+from streams.core.extraction import combine, extract
 
 
 def claims_of(text: str, published: date | None = date(2023, 3, 14)) -> dict[tuple[str, str], str]:

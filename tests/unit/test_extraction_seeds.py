@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from schemas import Article
-from streams.corpus import read_corpus
-from streams.extraction import extract
+from streams.core.corpus import read_corpus
+from streams.core.extraction import extract
 
 SEED_GOLD = "seeds/gold/claims.jsonl"
 

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schemas import Article
-from streams.corpus import CorpusError, build_article
-from streams.extraction import extract
+from streams.core.corpus import CorpusError, build_article
+from streams.core.extraction import extract
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 SEED_TEXTS = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]

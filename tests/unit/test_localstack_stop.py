@@ -4,7 +4,7 @@ outlives its launcher or ignores SIGTERM."""
 import subprocess
 import time
 
-from streams import localstack
+from streams.devstack import stack as localstack
 
 
 def test_stop_waits_for_the_whole_group_and_kills_what_ignores_sigterm() -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from streams.extraction.patterns import word_alternation
+from streams.core.extraction.patterns import word_alternation
 
-CUES = Path(__file__).resolve().parents[2] / "streams" / "extraction" / "data" / "cues.toml"
+CUES = Path(__file__).resolve().parents[2] / "streams" / "core" / "extraction" / "data" / "cues.toml"
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 

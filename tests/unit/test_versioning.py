@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas import Claim, Stance
-from streams.corpus import read_corpus
-from streams.extraction import extract
-from streams.versioning import Outcome, Position, apply_claim
+from streams.core.corpus import read_corpus
+from streams.core.extraction import extract
+from streams.core.versioning import Outcome, Position, apply_claim
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from extract_speed import generate

@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 from faust.tables.recovery import Recovery
 
-from streams.app import create_app
 from streams.config import Settings
-from streams.recovery import SeekFirstRecovery, SeekFirstTableManager
+from streams.processors.app import create_app
+from streams.processors.recovery import SeekFirstRecovery, SeekFirstTableManager
 
 
 def settings(tmp_path: Path, worker_instance: str | None = None) -> Settings:

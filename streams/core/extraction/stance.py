@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from schemas.events import Side, Stance, Topic
-from streams.extraction.lexicon import Lexicon
+from streams.core.extraction.lexicon import Lexicon
 
 _CLAUSE_BREAK = re.compile(r",?\s+(?:but|while|whereas|yet)\s+|;\s*|\s+[–—]\s+|\bhowever,?\s+", re.I)
 _CONDITION_MARKER = re.compile(r"\b(?:unless|only\s+if|provided(?:\s+that)?|as\s+long\s+as|on\s+condition)\b", re.I)

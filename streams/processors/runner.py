@@ -7,11 +7,11 @@ import faust
 
 from storage.migrate import migrate_database
 from storage.retry import retrying
-from streams.app import create_app
+from streams.clients.admin import ensure_topics
 from streams.config import Settings
-from streams.kafka_admin import ensure_topics
 from streams.logs import log
-from streams.projector import Projector
+from streams.processors.app import create_app
+from streams.projector.service import Projector
 
 
 async def prepare(settings: Settings, bootstrap: str, database_url: str) -> None:

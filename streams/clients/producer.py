@@ -9,7 +9,7 @@ from enum import StrEnum
 from aiokafka import AIOKafkaProducer
 
 from schemas import Article, ArticlePublished, encode_event
-from streams.corpus import Failure
+from streams.core.corpus import Failure
 
 
 class Order(StrEnum):

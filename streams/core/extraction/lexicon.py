@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 
 from schemas.events import Stance, Topic
-from streams.extraction.patterns import word_alternation
+from streams.core.extraction.patterns import word_alternation
 
 DATA_DIR = Path(__file__).parent / "data"
 

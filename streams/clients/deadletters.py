@@ -6,7 +6,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from pydantic import ValidationError
 
 from schemas.deadletter import DeadLetter
-from streams.kafka_admin import end_offsets
+from streams.clients.admin import end_offsets
 
 
 async def read_letters(bootstrap: str, topic: str, group: str | None = None) -> list[tuple[TopicPartition, int,

@@ -27,10 +27,10 @@ from schemas import (
 from schemas.deadletter import DeadLetter
 from schemas.events import TRACKED_TOPICS
 from streams.config import Settings
-from streams.extraction import extract
+from streams.core.extraction import extract
+from streams.core.versioning import Position, apply_claim, position_key
 from streams.logs import log
-from streams.recovery import SeekFirstTableManager
-from streams.versioning import Position, apply_claim, position_key
+from streams.processors.recovery import SeekFirstTableManager
 
 CE_SOURCE = "claimtrack/version-processor"
 

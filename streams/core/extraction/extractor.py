@@ -6,11 +6,11 @@ from functools import cache
 
 from schemas.events import Article, Claim, EvidenceSpan, Side, Stance, Topic
 from schemas.ids import stable_hash
-from streams.extraction.lexicon import load_lexicon
-from streams.extraction.registry import load_registry
-from streams.extraction.speakers import Speaker, SpeakerFinder
-from streams.extraction.stance import StanceReader
-from streams.extraction.text import sentences
+from streams.core.extraction.lexicon import load_lexicon
+from streams.core.extraction.registry import load_registry
+from streams.core.extraction.speakers import Speaker, SpeakerFinder
+from streams.core.extraction.stance import StanceReader
+from streams.core.extraction.text import sentences
 
 EXTRACTOR_VERSION = "rules-1"
 

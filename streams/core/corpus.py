@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from schemas.events import Article
 from schemas.ids import article_id_for
-from streams.extraction.text import paragraphs
+from streams.core.extraction.text import paragraphs
 
 MANIFEST_NAME = "manifest.toml"
 _MONTHS = {

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import asyncpg
 
 from storage.projection import load_offsets
+from streams.clients.admin import committed_offsets, end_offsets
 from streams.config import Settings
-from streams.kafka_admin import committed_offsets, end_offsets
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from storage.checksum import full_checksum
 from storage.migrate import drop_projection, migrate
 from storage.projection import LogRecord, apply_batch, load_offsets
 from storage.retry import retrying
-from streams.kafka_admin import end_offsets, partitions_of
+from streams.clients.admin import end_offsets, partitions_of
 from streams.logs import log
 
 PROJECTOR_LOCK = 7_411_240  # advisory lock held by the one projector of a database

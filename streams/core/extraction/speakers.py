@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from schemas.events import Side
-from streams.extraction.lexicon import Lexicon, backref_filter
-from streams.extraction.patterns import alternation_source
-from streams.extraction.registry import Actor, Registry
-from streams.extraction.text import Sentence, quote_regions
+from streams.core.extraction.lexicon import Lexicon, backref_filter
+from streams.core.extraction.patterns import alternation_source
+from streams.core.extraction.registry import Actor, Registry
+from streams.core.extraction.text import Sentence, quote_regions
 
 _UPPER = "A-ZÀ-ÖØ-Þ"
 _WORD = rf"[{_UPPER}][^\W\d_]+(?:-[{_UPPER}]?[^\W\d_]+)?(?:['’][{_UPPER}][^\W\d_]+)?"

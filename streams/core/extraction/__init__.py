@@ -3,6 +3,6 @@
 No I/O beyond reading the packaged data files once; see docs/extraction.md.
 """
 
-from streams.extraction.extractor import EXTRACTOR_VERSION, combine, extract
+from streams.core.extraction.extractor import EXTRACTOR_VERSION, combine, extract
 
 __all__ = ["EXTRACTOR_VERSION", "combine", "extract"]
