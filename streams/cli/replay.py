@@ -1,0 +1,71 @@
+"""The replay command: a corpus into Kafka, one ArticlePublished per article."""
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from streams.cli.app import DEFAULT_SEEDS, addresses, app, err, fail, out, settings
+from streams.clients.producer import Order, arrange
+from streams.clients.producer import replay as produce
+from streams.config import Settings
+from streams.core.corpus import Failure, read_corpus
+from streams.devstack import stack as localstack
+
+
+@app.command()
+def replay(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Article files or directories (default: seeds/)")] = None,
+    order: Annotated[Order, typer.Option(help="Replay order")] = Order.FILE,
+    seed: Annotated[int | None, typer.Option(help="Seed for --order shuffle")] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="Return once the projection has caught up")] = False,
+) -> None:
+    """Stream each article of a corpus into Kafka as an ArticlePublished event."""
+    replay_corpus(settings(), paths or [DEFAULT_SEEDS], order, seed, wait)
+
+
+def replay_corpus(s: Settings, paths: list[Path], order: Order, seed: int | None, wait: bool,
+            worker_pid: int | None = None) -> None:
+    from streams.clients.admin import ensure_topics
+    from streams.clients.lag import wait_until_caught_up
+
+    for path in paths:
+        if not path.exists():
+            raise fail(f"no such file or directory: {path}")
+    bootstrap, database = addresses(s)
+    items = list(read_corpus(paths))
+    failures = [i for i in items if isinstance(i, Failure)]
+    for f in failures:
+        err.print(f"skipped {f.source}: {f.reason}", markup=False, highlight=False)
+    articles = arrange([i for i in items if not isinstance(i, Failure)], order, seed)
+
+    def worker_alive() -> bool:
+        return worker_pid is None or localstack.alive(worker_pid)
+
+    async def run() -> None:
+        await ensure_topics(bootstrap, [*s.topics.projected, s.topics.deadletter], s.partitions)
+        with Progress(TextColumn("replaying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, transient=True) as bar:
+            task = bar.add_task("replay", total=len(articles))
+            result = await produce(bootstrap, s.topics.articles, articles, s.max_article_bytes,
+                                   on_progress=lambda _: bar.advance(task))
+        failures.extend(result.failures)
+        for f in result.failures:
+            err.print(f"skipped {f.source}: {f.reason}", markup=False, highlight=False)
+        out.print(f"replayed {result.produced} articles to {s.topics.articles}, {len(failures)} failed")
+        if wait:
+            started = time.monotonic()
+            await wait_until_caught_up(s, bootstrap, database, s.wait_timeout, still_running=worker_alive)
+            out.print(f"projection caught up in {time.monotonic() - started:.1f}s")
+
+    try:
+        asyncio.run(run())
+    except (TimeoutError, RuntimeError) as exc:
+        raise fail(f"{exc}; see {s.home / 'logs' / 'worker.log'}" if worker_pid else str(exc), 1) from exc
+    if failures:
+        raise typer.Exit(1)
+
+
