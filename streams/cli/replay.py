@@ -58,8 +58,11 @@ def replay_corpus(s: Settings, paths: list[Path], order: Order, seed: int | None
         out.print(f"replayed {result.produced} articles to {s.topics.articles}, {len(failures)} failed")
         if wait:
             started = time.monotonic()
-            await wait_until_caught_up(s, bootstrap, database, s.wait_timeout, still_running=worker_alive)
+            lag = await wait_until_caught_up(s, bootstrap, database, s.wait_timeout, still_running=worker_alive)
             out.print(f"projection caught up in {time.monotonic() - started:.1f}s")
+            if lag.dead_letters:
+                out.print(f"{lag.dead_letters} dead letter(s) in {s.topics.deadletter}: "
+                          "see `claimtrack deadletter list`")
 
     try:
         asyncio.run(run())

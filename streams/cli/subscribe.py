@@ -40,6 +40,6 @@ def subscribe(
         asyncio.run(run_subscriber(bootstrap, s.topics.changes, group, write, actor_id,
                                    topic.value if topic else None, from_beginning,
                                    format is SubscribeFormat.json, idle_timeout,
-                                   instance or f"{group}@{socket.gethostname()}"))
+                                   instance or f"{group}@{socket.gethostname()}", s.topics.deadletter))
 
 

@@ -1,22 +1,58 @@
 """The dead-letter topic: listing what was refused, and re-submitting it after a fix."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from pydantic import ValidationError
 
+from schemas import DecodeError, Event, decode_event
 from schemas.deadletter import DeadLetter
 from streams.clients.admin import end_offsets
+from streams.logs import log
+
+
+def decode_or_reason(value: bytes | None) -> tuple[Event | None, str | None]:
+    """The event a message carries, or why it carries none."""
+    if value is None:
+        return None, "a tombstone (no value), which no claimtrack event is"
+    try:
+        return decode_event(value), None
+    except DecodeError as exc:
+        return None, str(exc)
+
+
+def letter_for(message: Any, stage: str, reason: str) -> DeadLetter:
+    """The dead letter of a message read with aiokafka (its timestamp in milliseconds): the
+    same message always gives the same letter, so a letter sent twice is one in the list."""
+    return DeadLetter(
+        reason=reason, stage=stage, source_topic=message.topic, partition=message.partition, offset=message.offset,
+        key=DeadLetter.b64(message.key), value=DeadLetter.b64(message.value) or "",
+        dead_lettered_at=datetime.fromtimestamp(message.timestamp / 1000, UTC),
+    )
+
+
+async def send_letters(producer: AIOKafkaProducer, topic: str, letters: Sequence[DeadLetter]) -> None:
+    """Send every letter and wait for the broker's acknowledgement: callers move their
+    offsets only after this returns, so nothing they skip is lost."""
+    for letter in letters:
+        log.warning("dead-lettered", stage=letter.stage, topic=letter.source_topic, partition=letter.partition,
+                    offset=letter.offset, reason=letter.reason)
+        await producer.send_and_wait(topic, key=letter.original_key(), value=letter.model_dump_json().encode())
 
 
 async def read_letters(bootstrap: str, topic: str, group: str | None = None) -> list[tuple[TopicPartition, int,
                                                                                             DeadLetter]]:
-    """Every dead letter up to the topic's current end (after the group's offsets, if a group is given)."""
+    """Every dead letter up to the topic's current end (after the group's offsets, if a group is given),
+    each refused message once: a stage that stopped between sending a letter and moving its
+    offsets sends the same letter again when it restarts."""
     ends = {k: v for k, v in (await end_offsets(bootstrap, [topic])).items() if v}
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
                                 auto_offset_reset="earliest")
     await consumer.start()
     letters = []
+    seen: set[tuple[str, str, int, int]] = set()
     try:
         reached: dict[tuple[str, int], int] = {}
         while ends:
@@ -28,9 +64,13 @@ async def read_letters(bootstrap: str, topic: str, group: str | None = None) -> 
             for tp, messages in batch.items():
                 for message in messages:
                     try:
-                        letters.append((tp, message.offset, DeadLetter.model_validate_json(message.value)))
+                        letter = DeadLetter.model_validate_json(message.value)
                     except ValidationError:
                         continue  # not ours: nothing to list or replay
+                    place = (letter.stage, letter.source_topic, letter.partition, letter.offset)
+                    if place not in seen:
+                        seen.add(place)
+                        letters.append((tp, message.offset, letter))
     finally:
         await consumer.stop()
     return letters

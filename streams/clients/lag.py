@@ -16,6 +16,7 @@ from streams.config import Settings
 class Lag:
     processors: int  # messages the faust agents have not committed yet
     projection: int  # messages the projection has not stored yet
+    dead_letters: int = 0  # messages refused along the way, in the dead-letter topic (not lag: they are done)
 
     @property
     def total(self) -> int:
@@ -35,10 +36,12 @@ async def measure_lag(settings: Settings, bootstrap: str, database_url: str) -> 
             projected = {}
     finally:
         await conn.close()
-    ends = await end_offsets(bootstrap, list(t.projected))
+    ends = await end_offsets(bootstrap, [*t.projected, t.deadletter])
+    dead_letters = sum(end for (topic, _), end in ends.items() if topic == t.deadletter)
+    ends = {k: end for k, end in ends.items() if k[0] != t.deadletter}
     processors = sum(max(0, ends[k] - committed.get(k, 0)) for k in committed)
     projection = sum(max(0, end - projected.get(k, 0)) for k, end in ends.items())
-    return Lag(processors, projection)
+    return Lag(processors, projection, dead_letters)
 
 
 async def wait_until_caught_up(

@@ -4,9 +4,10 @@ restart resumes after the last event it printed."""
 import asyncio
 from collections.abc import Callable
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from schemas import DecodeError, PositionChanged, PositionCorroborated, PositionEvent, PositionRevised, decode_event
+from schemas import PositionChanged, PositionCorroborated, PositionEvent, PositionRevised
+from streams.clients.deadletters import decode_or_reason, letter_for, send_letters
 
 
 def describe(event: PositionEvent) -> str:
@@ -38,6 +39,7 @@ async def subscribe(
     as_json: bool = False,
     idle_timeout: float | None = None,
     instance: str | None = None,
+    deadletter_topic: str | None = None,
 ) -> int:
     """Print matching events as they arrive; returns how many were printed.
 
@@ -46,11 +48,15 @@ async def subscribe(
     the topic (otherwise at its end). ``idle_timeout`` stops after that many quiet seconds.
     ``instance`` makes the subscriber a static group member: restarted after a kill,
     it takes the old member's place instead of waiting for the broker to expire it.
+    An event it cannot decode goes to ``deadletter_topic`` (stage ``subscribe:<group>``)
+    before the offset that passes it is committed.
     """
     consumer = AIOKafkaConsumer(changes_topic, bootstrap_servers=bootstrap, group_id=group,
                                 group_instance_id=instance, enable_auto_commit=False,
                                 auto_offset_reset="earliest" if from_beginning else "latest")
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
     await consumer.start()
+    await producer.start()
     printed = 0
     loop = asyncio.get_running_loop()
     last = loop.time()
@@ -61,19 +67,22 @@ async def subscribe(
                 continue
             last = loop.time()
             offsets: dict[TopicPartition, int] = {}
+            letters = []
             for tp, messages in batch.items():
                 for message in messages:
                     offsets[tp] = message.offset + 1
-                    try:
-                        event = decode_event(message.value)
-                    except DecodeError:
-                        continue
-                    if isinstance(event, PositionChanged | PositionRevised | PositionCorroborated) and wanted(
+                    event, reason = decode_or_reason(message.value)
+                    if reason is not None:
+                        letters.append(letter_for(message, f"subscribe:{group}", reason))
+                    elif isinstance(event, PositionChanged | PositionRevised | PositionCorroborated) and wanted(
                         event, actor, topic
                     ):
                         write(event.model_dump_json() if as_json else describe(event))
                         printed += 1
+            if deadletter_topic is not None:
+                await send_letters(producer, deadletter_topic, letters)
             await consumer.commit(offsets)
     finally:
+        await producer.stop()
         await consumer.stop()
     return printed

@@ -4,38 +4,39 @@ the offsets stored in PostgreSQL (not Kafka's committed ones)."""
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from schemas import DecodeError, decode_event
+from schemas.deadletter import DeadLetter
 from storage.checksum import full_checksum
 from storage.migrate import drop_projection, migrate
 from storage.projection import LogRecord, apply_batch, load_offsets
 from storage.retry import retrying
 from streams.clients.admin import end_offsets, partitions_of
+from streams.clients.deadletters import decode_or_reason, letter_for, send_letters
 from streams.logs import log
 
 PROJECTOR_LOCK = 7_411_240  # advisory lock held by the one projector of a database
 
 
-def to_record(msg: object) -> LogRecord:
-    topic, partition, offset = msg.topic, msg.partition, msg.offset  # type: ignore[attr-defined]
-    timestamp = datetime.fromtimestamp(msg.timestamp / 1000, UTC)  # type: ignore[attr-defined]
-    try:
-        event = decode_event(msg.value)  # type: ignore[attr-defined]
-    except DecodeError as exc:
-        log.warning("projector skipped an undecodable event", topic=topic, partition=partition,
-                    offset=offset, reason=str(exc))
-        event = None
-    return LogRecord(topic, partition, offset, timestamp, event)
+def to_record(msg: Any) -> tuple[LogRecord, DeadLetter | None]:
+    """The record the projection applies, and the dead letter of a message it cannot decode:
+    that record carries no event, so only its offset moves."""
+    timestamp = datetime.fromtimestamp(msg.timestamp / 1000, UTC)
+    event, reason = decode_or_reason(msg.value)
+    letter = None if reason is None else letter_for(msg, "project", reason)
+    return LogRecord(msg.topic, msg.partition, msg.offset, timestamp, event), letter
 
 
 class Projector:
-    def __init__(self, bootstrap: str, database_url: str, topics: tuple[str, ...], batch_size: int = 500) -> None:
+    def __init__(self, bootstrap: str, database_url: str, topics: tuple[str, ...], deadletter_topic: str,
+                 batch_size: int = 500) -> None:
         self.bootstrap = bootstrap
         self.database_url = database_url
         self.topics = topics
+        self.deadletter_topic = deadletter_topic
         self.batch_size = batch_size
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
@@ -59,7 +60,9 @@ class Projector:
         """Apply the log from the stored offsets until ``done()``, or until ``until`` is reached."""
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
                                     auto_offset_reset="earliest")
+        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True)
         await consumer.start()
+        await producer.start()
         try:
             stored = await load_offsets(conn)
             tps = [tp for t in self.topics for tp in await partitions_of(consumer, t)]
@@ -76,12 +79,16 @@ class Projector:
                 if until is not None and all(position.get(k, 0) >= end for k, end in until.items()):
                     return
                 batch = await consumer.getmany(timeout_ms=300, max_records=self.batch_size)
-                records = [to_record(m) for msgs in batch.values() for m in msgs]
+                read = [to_record(m) for msgs in batch.values() for m in msgs]
+                records = [record for record, _ in read]
                 if records:
+                    # Dead letters first: the offsets that skip their messages commit with the rows.
+                    await send_letters(producer, self.deadletter_topic, [letter for _, letter in read if letter])
                     await apply_batch(conn, records)
                     for r in records:
                         position[(r.topic, r.partition)] = max(position.get((r.topic, r.partition), 0), r.offset + 1)
         finally:
+            await producer.stop()
             await consumer.stop()
 
     async def rebuild(self) -> tuple[str, str]:

@@ -130,9 +130,10 @@ def test_subscriber_stopped_by_a_signal_keeps_its_place(pipeline: Pipeline) -> N
     proc.send_signal(signal.SIGINT)
     rest = proc.communicate(timeout=60)[0]
     assert first_line
-    again = subprocess.run([sys.executable, "-m", "streams", "subscribe", "--group", "signal-check",
-                            "--idle-timeout", "3"], cwd=pipeline.repo, env=pipeline.env, capture_output=True,
-                           text=True, timeout=120)
+    # --from-beginning as before: only a committed place keeps the restart from printing it all again.
+    again = subprocess.run([sys.executable, "-m", "streams", "subscribe", "--from-beginning", "--group",
+                            "signal-check", "--idle-timeout", "3"], cwd=pipeline.repo, env=pipeline.env,
+                           capture_output=True, text=True, timeout=120)
     assert again.stdout == "", f"repeated after restart: {again.stdout[:300]} (first run printed {rest[:200]})"
 
 
