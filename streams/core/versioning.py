@@ -6,9 +6,11 @@ valid-time order (the earliest report's publication date, then statement id), so
 the same claims give the same history in any arrival order. A version is a run of
 equal stances; a claim with the current stance only adds evidence.
 
-Each claim yields at most two outcomes: ``changed``, the new current version when
-the present position changed, and ``revision``, the corrected history when a late
-claim changed the past.
+Each claim yields an ``Outcome``: ``changed``, the new current version when the
+present position changed; ``revision``, the corrected history when a late claim
+changed the past (with ``changed`` too when that also moved the present); or
+``corroborated``, the version that gained evidence when nothing else changed. A claim
+the position already knows yields none of them.
 """
 
 from dataclasses import dataclass

@@ -22,7 +22,6 @@ class Statement:
     start: int  # the sentence that carries the statement
     end: int
     content: tuple[int, int]  # the speaker's own words within it
-    sentence_index: int
 
 
 _YEAR = re.compile(r"(?<!\d)(?:19[5-9]\d|20\d\d)(?!\d)")
@@ -115,11 +114,11 @@ class SpeakerFinder:
             if index in labelled and (index not in direct or labelled[index][0] is None):
                 speaker, content_start = labelled[index]
                 if speaker is not None:  # a journalist's or an unknown person's turn is nobody's claim
-                    out.append(Statement(speaker, sent.start, sent.end, (content_start, sent.end), index))
+                    out.append(Statement(speaker, sent.start, sent.end, (content_start, sent.end)))
                 continue
             if index in direct:  # within a turn too: "The President made clear that ..."
                 for speaker, content in direct[index]:
-                    out.append(Statement(speaker, sent.start, sent.end, content, index))
+                    out.append(Statement(speaker, sent.start, sent.end, content))
                 last = (direct[index][-1][0], sent.paragraph)
                 continue
             region = next(
@@ -139,7 +138,7 @@ class SpeakerFinder:
                 # A statement or speech that names no speaker is its office's principal's ("my Administration").
                 speaker = ctx.bare("president")
             if speaker is not None:
-                out.append(Statement(speaker, sent.start, sent.end, whole, index))
+                out.append(Statement(speaker, sent.start, sent.end, whole))
                 last = (speaker, sent.paragraph)
         return out
 
