@@ -1,5 +1,10 @@
 """JSON bytes on the wire, decoded and validated with pydantic.
 
+Readers are tolerant, writers strict: the models forbid unknown fields, so a
+misspelt field in code fails at once, but decoding ignores fields this build
+does not know, at every level, so a producer may add optional fields within a
+schema version without breaking readers.
+
 Older schema versions are upcast here before validation; a version this code
 does not know is an error, so the event goes to the dead-letter topic instead
 of being misread.
@@ -15,7 +20,8 @@ from schemas.events import SCHEMA_VERSION, Envelope, Event
 
 _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
-# (event_type, schema_version) -> function lifting that payload one version up.
+# (event_type, schema_version) -> function lifting such an event (the whole
+# envelope as JSON) to the next version; upcast() then sets schema_version.
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 UPCASTERS: dict[tuple[str, int], Upcaster] = {}
 
@@ -29,15 +35,18 @@ def encode_event(event: Envelope) -> bytes:
 
 
 def upcast(raw: dict[str, Any]) -> dict[str, Any]:
+    """The event lifted to SCHEMA_VERSION, one registered step at a time."""
     version = raw.get("schema_version")
-    if not isinstance(version, int):
+    if not isinstance(version, int) or isinstance(version, bool):
         raise DecodeError("schema_version is missing or not an integer")
+    event_type = str(raw.get("event_type"))
     while version < SCHEMA_VERSION:
-        step = UPCASTERS.get((str(raw.get("event_type")), version))
+        step = UPCASTERS.get((event_type, version))
         if step is None:
-            raise DecodeError(f"no upcaster from schema_version {version}")
-        raw = step(raw)
-        version = raw["schema_version"]
+            raise DecodeError(f"no upcaster for {event_type} from schema_version {version}")
+        version += 1
+        # Set here rather than trusted to each step: a step that forgot would loop forever.
+        raw = {**step(raw), "schema_version": version}
     if version != SCHEMA_VERSION:
         raise DecodeError(f"unknown schema_version {version} (this build reads {SCHEMA_VERSION})")
     return raw
@@ -55,7 +64,10 @@ def decode_event(payload: bytes) -> Event:
     if not isinstance(raw, dict):
         raise DecodeError("not a JSON object")
     try:
-        return _ADAPTER.validate_python(upcast(raw))
+        # extra="ignore" overrides the models' extra="forbid" for this call only, in
+        # every nested model too (pydantic >= 2.12): fields added by a newer producer
+        # are dropped, while constructing a model in code still rejects them.
+        return _ADAPTER.validate_python(upcast(raw), extra="ignore")
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "event"

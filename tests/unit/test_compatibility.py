@@ -1,10 +1,12 @@
-"""Events stay readable: every published sample parses, and within a schema_version
-the schemas change only by addition (baseline in schemas/json/baseline/)."""
+"""Events stay readable: every published sample parses, readers ignore fields they
+do not know, and within a schema_version the schemas change only by addition
+(baseline in schemas/json/baseline/)."""
 
 import json
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from schemas import decode_event
@@ -13,6 +15,8 @@ from schemas.export import SCHEMA_DIR, schema_documents
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "events"
 SAMPLES = sorted(FIXTURES.glob("v*/*.json"))
 BASELINE = SCHEMA_DIR / "baseline"
+PUBLISHED = sorted(SCHEMA_DIR.glob("*.schema.json")) + sorted(BASELINE.glob("*.schema.json"))
+UNKNOWN = "added_by_a_newer_producer"
 
 
 def test_there_is_a_sample_of_every_event_type() -> None:
@@ -26,6 +30,41 @@ def test_published_samples_still_parse(sample: Path) -> None:
     event = decode_event(sample.read_bytes())
     assert event.event_type == raw["event_type"] == sample.stem
     assert event.event_id == raw["event_id"]
+
+
+def _with_unknown_fields(node: Any) -> tuple[Any, int]:
+    """The JSON with an unknown field added to every object in it, and how many objects got one."""
+    if isinstance(node, list):
+        items = [_with_unknown_fields(item) for item in node]
+        return [item for item, _ in items], sum(count for _, count in items)
+    if not isinstance(node, dict):
+        return node, 0
+    fields = {key: _with_unknown_fields(value) for key, value in node.items()}
+    extended = {key: value for key, (value, _) in fields.items()} | {UNKNOWN: {"any": ["value", 1]}}
+    return extended, 1 + sum(count for _, count in fields.values())
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_unknown_fields_at_every_level_are_ignored(sample: Path) -> None:
+    extended, objects = _with_unknown_fields(json.loads(sample.read_text()))
+    assert objects >= 2, "the envelope and its data"
+    event = decode_event(json.dumps(extended).encode())
+    assert event == decode_event(sample.read_bytes())
+    assert UNKNOWN not in event.model_dump_json()
+
+
+@pytest.mark.parametrize("schema", PUBLISHED, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_published_schemas_allow_unknown_properties(schema: Path) -> None:
+    document = json.loads(schema.read_text())
+    objects = [document, *document.get("$defs", {}).values()]
+    models = [o for o in objects if o.get("type") == "object"]
+    assert [m.get("title") for m in models if m.get("additionalProperties") is not True] == []
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_a_sample_with_unknown_fields_is_valid_against_its_published_schema(sample: Path) -> None:
+    extended, _ = _with_unknown_fields(json.loads(sample.read_text()))
+    jsonschema.validate(extended, json.loads((SCHEMA_DIR / f"{sample.stem}.schema.json").read_text()))
 
 
 def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
@@ -44,6 +83,8 @@ def _incompatibilities(old: dict[str, Any], new: dict[str, Any], o: dict[str, An
     added_required = set(n.get("required", [])) - set(o.get("required", []))
     if added_required:
         problems.append(f"{where}: new required fields {sorted(added_required)}")
+    if o.get("additionalProperties") is not False and n.get("additionalProperties") is False:
+        problems.append(f"{where}: unknown properties no longer allowed")
     for name, child in o.get("properties", {}).items():
         if name not in n.get("properties", {}):
             problems.append(f"{where}.{name}: removed")
@@ -66,3 +107,11 @@ def test_the_compatibility_check_catches_a_removed_field() -> None:
     new = json.loads(json.dumps(old))
     del new["$defs"]["PositionVersion"]["properties"]["stance"]
     assert any("stance: removed" in p for p in _incompatibilities(old, new, old, new, "PositionChanged"))
+
+
+def test_the_compatibility_check_catches_unknown_properties_forbidden_again() -> None:
+    old = json.loads((BASELINE / "PositionChanged.schema.json").read_text())
+    new = json.loads(json.dumps(old))
+    new["$defs"]["Report"]["additionalProperties"] = False
+    problems = _incompatibilities(old, new, old, new, "PositionChanged")
+    assert problems == ["PositionChanged.data.evidence[].reports[]: unknown properties no longer allowed"]

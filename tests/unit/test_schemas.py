@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from schemas import Article, ArticlePublished, DecodeError, decode_event, encode_event
+from schemas import Article, ArticlePublished, DecodeError, EvidenceSpan, decode_event, encode_event
 from schemas.export import SCHEMA_DIR, schema_documents
 
 
@@ -30,14 +30,27 @@ def test_event_id_depends_on_content_not_on_production_time() -> None:
     assert first.event_id != other.event_id
 
 
-def test_events_are_frozen_and_reject_unknown_fields() -> None:
+def test_events_are_frozen() -> None:
     event = ArticlePublished.create(_article(), occurred_at=None, produced_at=datetime.now(UTC))
     with pytest.raises(ValidationError, match="frozen"):
         event.event_id = "x"  # type: ignore[misc]
+
+
+def test_code_that_misspells_a_field_fails() -> None:
+    with pytest.raises(ValidationError, match="stnace"):
+        EvidenceSpan(start=0, end=4, text="Some", stnace="support")  # type: ignore[call-arg]
+    raw = json.loads(encode_event(ArticlePublished.create(_article(), occurred_at=None, produced_at=datetime.now(UTC))))
+    raw["data"]["titel"] = "T"
+    with pytest.raises(ValidationError, match="titel"):
+        ArticlePublished.model_validate(raw)
+
+
+def test_decoding_ignores_unknown_fields() -> None:
+    event = ArticlePublished.create(_article(), occurred_at=None, produced_at=datetime.now(UTC))
     raw = json.loads(encode_event(event))
     raw["surprise"] = 1
-    with pytest.raises(DecodeError, match="surprise"):
-        decode_event(json.dumps(raw).encode())
+    raw["data"]["surprise"] = {"nested": True}
+    assert decode_event(json.dumps(raw).encode()) == event
 
 
 @pytest.mark.parametrize(
@@ -47,6 +60,7 @@ def test_events_are_frozen_and_reject_unknown_fields() -> None:
         (b"{not json", "not JSON"),
         (b"[1, 2]", "not a JSON object"),
         (b'{"event_type": "ArticlePublished"}', "schema_version"),
+        (b'{"event_type": "ArticlePublished", "schema_version": true}', "schema_version is missing or not an integer"),
         (b'{"event_type": "ArticlePublished", "schema_version": 99}', "unknown schema_version 99"),
         (b'{"event_type": "Nope", "schema_version": 1}', "invalid event"),
     ],
