@@ -11,14 +11,13 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from schemas.deadletter import DeadLetter
 from storage.checksum import full_checksum
+from storage.locks import hold_projector_lock, release_projector_lock, take_projector_lock
 from storage.migrate import drop_projection, migrate
 from storage.projection import LogRecord, apply_batch, load_offsets
 from storage.retry import retrying
 from streams.clients.admin import end_offsets, partitions_of
 from streams.clients.deadletters import decode_or_reason, letter_for, send_letters
 from streams.logs import log
-
-PROJECTOR_LOCK = 7_411_240  # advisory lock held by the one projector of a database
 
 
 def to_record(msg: Any) -> tuple[LogRecord, DeadLetter | None]:
@@ -49,7 +48,7 @@ class Projector:
         conn = await asyncpg.connect(self.database_url)
         try:
             # One projector per database: a second one (or a rebuild) waits here.
-            await conn.execute("SELECT pg_advisory_lock($1)", PROJECTOR_LOCK)
+            await hold_projector_lock(conn)
             await migrate(conn)
             await self._consume(conn, stop.is_set)
         finally:
@@ -97,11 +96,7 @@ class Projector:
         projector lock until the rebuild is done, then resumes from the rebuilt offsets."""
         conn = await asyncpg.connect(self.database_url)
         try:
-            await conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                " AND objid = $1 AND pid <> pg_backend_pid()", PROJECTOR_LOCK,
-            )
-            await conn.execute("SELECT pg_advisory_lock($1)", PROJECTOR_LOCK)
+            await take_projector_lock(conn)
             await migrate(conn)
             before = await full_checksum(conn)
             await drop_projection(conn)
@@ -109,7 +104,7 @@ class Projector:
             ends = await end_offsets(self.bootstrap, list(self.topics))
             await self._consume(conn, lambda: False, until={k: v for k, v in ends.items() if v})
             after = await full_checksum(conn)
-            await conn.execute("SELECT pg_advisory_unlock($1)", PROJECTOR_LOCK)
+            await release_projector_lock(conn)
             return before, after
         finally:
             await conn.close()
