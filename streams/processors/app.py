@@ -1,60 +1,31 @@
 """The faust stream processors: articles -> claims -> claim changes.
 
-Agents are thin: they decode with the schemas, call the pure core (``extract``,
-``apply_claim``) and send what it returns. Processing is at-least-once; every
+Agents are thin: the pure handlers (``streams.core.handlers``) check the input and
+turn it into the events to send; the agents send them, dead-letter what the handlers
+refuse, and keep the position table. Processing is at-least-once; every
 output has a deterministic event id, so a redelivered input produces duplicates
 that downstream drops by id. Outputs are awaited before the input is acknowledged,
 so a committed input offset means its outputs are in the log.
 """
 
 from collections.abc import Awaitable
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from typing import Any
 
 import faust
 
-from schemas import (
-    ArticlePublished,
-    ClaimExtracted,
-    DecodeError,
-    PositionChanged,
-    PositionCorroborated,
-    PositionEvent,
-    PositionRevised,
-    decode_event,
-    encode_event,
-)
+from schemas import DecodeError, encode_event
 from schemas.deadletter import DeadLetter
 from schemas.events import TRACKED_TOPICS
 from streams.config import Settings
-from streams.core.extraction import extract
+from streams.core.handlers import article_from, claim_events, claim_from, cloudevent_headers, position_events
 from streams.core.versioning import Position, apply_claim, position_key
 from streams.logs import log
 from streams.processors.recovery import SeekFirstTableManager
 
-CE_SOURCE = "claimtrack/version-processor"
-
-
-def cloudevent_headers(event: PositionEvent, subject: str) -> list[tuple[str, bytes]]:
-    """CloudEvents binary-mode attributes for generic consumers."""
-    attrs = {
-        "ce_id": event.event_id,
-        "ce_source": CE_SOURCE,
-        "ce_type": f"claimtrack.{event.event_type}.v{event.schema_version}",
-        "ce_specversion": "1.0",
-        "ce_time": event.produced_at.isoformat(),
-        "ce_subject": subject,
-        "content-type": "application/json",
-    }
-    return [(k, v.encode()) for k, v in attrs.items()]
-
 
 def _message_time(event: Any) -> datetime:
     return datetime.fromtimestamp(event.message.timestamp, UTC)
-
-
-def _valid_time(day: Any) -> datetime | None:
-    return None if day is None else datetime.combine(day, time(), UTC)
 
 
 def create_app(settings: Settings, bootstrap: str) -> faust.App:
@@ -96,28 +67,18 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
     async def extract_articles(stream: faust.StreamT) -> None:
         async for event in stream.events():
             try:
-                if len(event.value) > settings.max_article_bytes:
-                    raise DecodeError(
-                        f"event of {len(event.value)} bytes exceeds the {settings.max_article_bytes} limit"
-                    )
-                published = decode_event(event.value)
-                if not isinstance(published, ArticlePublished):
-                    raise DecodeError(f"expected ArticlePublished, got {published.event_type}")
-                if not published.data.text.strip():
-                    raise DecodeError("empty article text")
+                published = article_from(event.value, settings.max_article_bytes)
             except DecodeError as exc:
                 await dead_letter(event, "extract", str(exc))
                 continue
             try:
-                found = extract(published.data)
+                found = claim_events(published, _message_time(event))
             except Exception as exc:  # one bad article must not stop its partition
                 await dead_letter(event, "extract", f"extraction failed: {type(exc).__name__}: {exc}")
                 continue
             sent: list[Awaitable[Any]] = []
-            for claim in found:
-                out = ClaimExtracted.create(claim, occurred_at=_valid_time(claim.published_at),
-                                            produced_at=_message_time(event))
-                sent.append(await claims.send(key=claim.actor_id.encode(), value=encode_event(out)))
+            for out in found:
+                sent.append(await claims.send(key=out.data.actor_id.encode(), value=encode_event(out)))
             for fut in sent:
                 await fut
 
@@ -125,32 +86,19 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
     async def version_claims(stream: faust.StreamT) -> None:
         async for event in stream.events():
             try:
-                extracted = decode_event(event.value)
-                if not isinstance(extracted, ClaimExtracted):
-                    raise DecodeError(f"expected ClaimExtracted, got {extracted.event_type}")
+                claim = claim_from(event.value).data
             except DecodeError as exc:
                 await dead_letter(event, "version", str(exc))
                 continue
-            claim = extracted.data
             if claim.topic not in TRACKED_TOPICS:
                 continue
             key = position_key(claim.actor_id, claim.topic.value)
             stored = positions.get(key)
             before = Position.model_validate(stored) if stored else None
             outcome = apply_claim(before, claim)
-            at = _message_time(event)  # transaction time comes from the log, so re-runs agree
-            outputs: list[PositionEvent] = []
-            if outcome.revision is not None:
-                first = outcome.revision.versions[0].valid_from
-                outputs.append(PositionRevised.create(outcome.revision, occurred_at=_valid_time(first), produced_at=at))
-            if outcome.changed is not None:
-                v = outcome.changed
-                outputs.append(PositionChanged.create(v, occurred_at=_valid_time(v.valid_from), produced_at=at))
-            if outcome.corroborated is not None:
-                v = outcome.corroborated
-                outputs.append(PositionCorroborated.create(v, occurred_at=_valid_time(v.valid_from), produced_at=at))
             sent: list[Awaitable[Any]] = []
-            for out in outputs:
+            # Transaction time comes from the log, so re-runs agree.
+            for out in position_events(outcome, _message_time(event)):
                 sent.append(await changes.send(key=key.encode(), value=encode_event(out),
                                                headers=cloudevent_headers(out, key)))
             for fut in sent:

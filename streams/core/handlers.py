@@ -1,0 +1,80 @@
+"""What the stream processors do with one message, as pure functions: check the input,
+call the core, and return the events to send. The faust agents only move bytes, so all
+of this is tested without a broker."""
+
+from datetime import UTC, date, datetime, time
+
+from schemas import (
+    ArticlePublished,
+    ClaimExtracted,
+    DecodeError,
+    PositionChanged,
+    PositionCorroborated,
+    PositionEvent,
+    PositionRevised,
+    decode_event,
+)
+from streams.core.extraction import extract
+from streams.core.versioning import Outcome
+
+CE_SOURCE = "claimtrack/version-processor"
+
+
+def valid_time(day: date | None) -> datetime | None:
+    return None if day is None else datetime.combine(day, time(), UTC)
+
+
+def article_from(value: bytes, max_bytes: int) -> ArticlePublished:
+    """The article an input message carries; DecodeError says why it carries none."""
+    if len(value) > max_bytes:
+        raise DecodeError(f"event of {len(value)} bytes exceeds the {max_bytes} limit")
+    published = decode_event(value)
+    if not isinstance(published, ArticlePublished):
+        raise DecodeError(f"expected ArticlePublished, got {published.event_type}")
+    if not published.data.text.strip():
+        raise DecodeError("empty article text")
+    return published
+
+
+def claim_events(published: ArticlePublished, at: datetime) -> list[ClaimExtracted]:
+    """One ClaimExtracted per claim of the article; ``at`` is the input's log time."""
+    return [ClaimExtracted.create(claim, occurred_at=valid_time(claim.published_at), produced_at=at)
+            for claim in extract(published.data)]
+
+
+def claim_from(value: bytes) -> ClaimExtracted:
+    """The claim an input message carries; DecodeError says why it carries none."""
+    extracted = decode_event(value)
+    if not isinstance(extracted, ClaimExtracted):
+        raise DecodeError(f"expected ClaimExtracted, got {extracted.event_type}")
+    return extracted
+
+
+def position_events(outcome: Outcome, at: datetime) -> list[PositionEvent]:
+    """The claim-change events of one claim's outcome, revision first; ``at`` is the input's
+    log time, so a re-run produces the same events."""
+    events: list[PositionEvent] = []
+    if outcome.revision is not None:
+        first = outcome.revision.versions[0].valid_from
+        events.append(PositionRevised.create(outcome.revision, occurred_at=valid_time(first), produced_at=at))
+    if outcome.changed is not None:
+        v = outcome.changed
+        events.append(PositionChanged.create(v, occurred_at=valid_time(v.valid_from), produced_at=at))
+    if outcome.corroborated is not None:
+        v = outcome.corroborated
+        events.append(PositionCorroborated.create(v, occurred_at=valid_time(v.valid_from), produced_at=at))
+    return events
+
+
+def cloudevent_headers(event: PositionEvent, subject: str) -> list[tuple[str, bytes]]:
+    """CloudEvents binary-mode attributes for generic consumers."""
+    attrs = {
+        "ce_id": event.event_id,
+        "ce_source": CE_SOURCE,
+        "ce_type": f"claimtrack.{event.event_type}.v{event.schema_version}",
+        "ce_specversion": "1.0",
+        "ce_time": event.produced_at.isoformat(),
+        "ce_subject": subject,
+        "content-type": "application/json",
+    }
+    return [(k, v.encode()) for k, v in attrs.items()]
