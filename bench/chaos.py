@@ -136,7 +136,7 @@ async def _fresh_projection(stack: Stack, settings: Settings) -> str:
     url = await create_database(stack.server, f"{settings.app_id}_fresh")
     ends = {k: v for k, v in (await end_offsets(stack.bootstrap, list(settings.topics.projected))).items() if v}
     stop = asyncio.Event()
-    projector = Projector(stack.bootstrap, url, settings.topics.projected, settings.topics.deadletter)
+    projector = Projector(stack.bootstrap, url, settings.topics)
     task = asyncio.create_task(projector.run(stop))
     conn = await asyncpg.connect(url)
     try:

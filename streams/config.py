@@ -19,6 +19,11 @@ class Topics:
     def projected(self) -> tuple[str, str, str]:
         return (self.articles, self.claims, self.changes)
 
+    @property
+    def checked_upstream(self) -> tuple[str, str]:
+        """The topics whose undecodable events the stream processors dead-letter already."""
+        return (self.articles, self.claims)
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLAIMTRACK_", extra="ignore")

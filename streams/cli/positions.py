@@ -95,7 +95,7 @@ def rebuild() -> None:
 
     s = settings()
     bootstrap, database = addresses(s)
-    before, after = asyncio.run(Projector(bootstrap, database, s.topics.projected, s.topics.deadletter).rebuild())
+    before, after = asyncio.run(Projector(bootstrap, database, s.topics).rebuild())
     out.print(f"full checksum before {before}")
     out.print(f"full checksum after  {after}")
     if before != after:

@@ -28,7 +28,7 @@ def run_worker(settings: Settings, bootstrap: str, database_url: str, with_proje
     asyncio.run(prepare(settings, bootstrap, database_url))
     app = create_app(settings, bootstrap)
     if with_projector:
-        projector = Projector(bootstrap, database_url, settings.topics.projected, settings.topics.deadletter)
+        projector = Projector(bootstrap, database_url, settings.topics)
 
         @app.task
         async def project() -> None:
@@ -46,6 +46,6 @@ def run_projector(settings: Settings, bootstrap: str, database_url: str) -> None
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await Projector(bootstrap, database_url, settings.topics.projected, settings.topics.deadletter).run(stop)
+        await Projector(bootstrap, database_url, settings.topics).run(stop)
 
     asyncio.run(main())

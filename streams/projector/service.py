@@ -17,25 +17,32 @@ from storage.projection import LogRecord, apply_batch, load_offsets
 from storage.retry import retrying
 from streams.clients.admin import end_offsets, partitions_of
 from streams.clients.deadletters import decode_or_reason, letter_for, send_letters
+from streams.config import Topics
 from streams.logs import log
 
 
-def to_record(msg: Any) -> tuple[LogRecord, DeadLetter | None]:
+def to_record(msg: Any, checked_upstream: tuple[str, ...]) -> tuple[LogRecord, DeadLetter | None]:
     """The record the projection applies, and the dead letter of a message it cannot decode:
-    that record carries no event, so only its offset moves."""
+    that record carries no event, so only its offset moves. On the topics that the stream
+    processors check, their stage has dead-lettered it already."""
     timestamp = datetime.fromtimestamp(msg.timestamp / 1000, UTC)
     event, reason = decode_or_reason(msg.value)
-    letter = None if reason is None else letter_for(msg, "project", reason)
+    letter = None
+    if reason is not None and msg.topic not in checked_upstream:
+        letter = letter_for(msg, "project", reason)
+    elif reason is not None:
+        log.info("projector passed an event its processor refused", topic=msg.topic, partition=msg.partition,
+                 offset=msg.offset, reason=reason)
     return LogRecord(msg.topic, msg.partition, msg.offset, timestamp, event), letter
 
 
 class Projector:
-    def __init__(self, bootstrap: str, database_url: str, topics: tuple[str, ...], deadletter_topic: str,
-                 batch_size: int = 500) -> None:
+    def __init__(self, bootstrap: str, database_url: str, topics: Topics, batch_size: int = 500) -> None:
         self.bootstrap = bootstrap
         self.database_url = database_url
-        self.topics = topics
-        self.deadletter_topic = deadletter_topic
+        self.topics = topics.projected
+        self.deadletter_topic = topics.deadletter
+        self.checked_upstream = topics.checked_upstream
         self.batch_size = batch_size
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
@@ -78,7 +85,7 @@ class Projector:
                 if until is not None and all(position.get(k, 0) >= end for k, end in until.items()):
                     return
                 batch = await consumer.getmany(timeout_ms=300, max_records=self.batch_size)
-                read = [to_record(m) for msgs in batch.values() for m in msgs]
+                read = [to_record(m, self.checked_upstream) for msgs in batch.values() for m in msgs]
                 records = [record for record, _ in read]
                 if records:
                     # Dead letters first: the offsets that skip their messages commit with the rows.

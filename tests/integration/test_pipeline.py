@@ -105,7 +105,7 @@ def test_the_projection_rebuilt_from_the_log_is_identical(replayed: Pipeline, po
     topics = replayed.settings.topics
 
     async def project_until_caught_up(url: str) -> dict[str, list[tuple[object, ...]]]:
-        projector = Projector(replayed.bootstrap, url, topics.projected, topics.deadletter)
+        projector = Projector(replayed.bootstrap, url, topics)
         stop = asyncio.Event()
         task = asyncio.create_task(projector.run(stop))
         ends = {k: v for k, v in (await end_offsets(replayed.bootstrap, list(topics.projected))).items() if v}
