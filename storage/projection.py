@@ -8,7 +8,7 @@ Rows are keyed by the event's own ids, so re-applying an event changes nothing.
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 import asyncpg
 
@@ -20,8 +20,9 @@ from schemas.events import (
     PositionCorroborated,
     PositionEvent,
     PositionRevised,
-    PositionVersion,
+    Stance,
 )
+from storage.fold import Version, VersionRow, writes_for
 
 
 @dataclass(frozen=True)
@@ -71,85 +72,56 @@ async def _claim(conn: asyncpg.Connection, rec: LogRecord, event: ClaimExtracted
     )
 
 
-# A version row's identity: what a change may alter. Rows whose shape is unchanged stay open.
-Shape = tuple[int, str, str | None, date, date | None, int, tuple[str, ...]]
+def _row_of(r: asyncpg.Record) -> VersionRow:
+    previous = r["previous_stance"]
+    data = Version(
+        version=r["version"],
+        stance=Stance(r["stance"]),
+        previous_stance=Stance(previous) if previous is not None else None,
+        valid_from=r["valid_from"],
+        valid_to=r["valid_to"],
+        reports=r["reports"],
+        statement_ids=tuple(r["statement_ids"]),
+        claim_ids=tuple(r["claim_ids"]),
+        extractor_version=r["extractor_version"],
+    )
+    return VersionRow(data, recorded_from=r["recorded_from"], recorded_to=r["recorded_to"], event_id=r["event_id"])
 
 
-def _shape_of(v: PositionVersion) -> Shape:
-    return (v.version, v.stance.value, v.previous_stance.value if v.previous_stance else None,
-            v.valid_from, v.valid_to, v.reports, tuple(sorted(e.statement_id for e in v.evidence)))
-
-
-def _shape_of_row(r: asyncpg.Record) -> Shape:
-    return (r["version"], r["stance"], r["previous_stance"], r["valid_from"], r["valid_to"], r["reports"],
-            tuple(sorted(r["statement_ids"])))
-
-
-async def _open_rows(conn: asyncpg.Connection, actor_id: str, topic: str) -> list[asyncpg.Record]:
-    return await conn.fetch(
+async def _open_rows(conn: asyncpg.Connection, actor_id: str, topic: str) -> list[VersionRow]:
+    rows = await conn.fetch(
         "SELECT * FROM position_versions WHERE actor_id = $1 AND topic = $2 AND recorded_to IS NULL ORDER BY version",
         actor_id, topic,
     )
-
-
-def _target(
-    event: PositionEvent, open_rows: list[asyncpg.Record]
-) -> tuple[list[Shape], dict[Shape, PositionVersion]]:
-    """The history the event says now holds: its rows as shapes, and the versions that
-    are new (the rest are open rows carried over unchanged, or with a new end)."""
-    if isinstance(event, PositionRevised):
-        return [_shape_of(v) for v in event.data.versions], {_shape_of(v): v for v in event.data.versions}
-    v = event.data
-    kept: list[Shape] = []
-    for row in open_rows:
-        shape = _shape_of_row(row)
-        if isinstance(event, PositionChanged):
-            if row["version"] == v.version - 1:
-                shape = (*shape[:4], v.valid_from, *shape[5:])  # the new version closes the previous one
-            if row["version"] < v.version:
-                kept.append(shape)
-        elif row["version"] != v.version:
-            kept.append(shape)
-    return [*kept, _shape_of(v)], {_shape_of(v): v}
+    return [_row_of(r) for r in rows]
 
 
 async def _position(conn: asyncpg.Connection, event: PositionEvent) -> None:
+    """Write what the fold (``storage.fold``) says the event does to the position's rows."""
     data = event.data
     actor_id, topic = data.actor_id, data.topic.value
     await conn.execute(
         "INSERT INTO actors (actor_id, name, side) VALUES ($1, $2, $3) ON CONFLICT (actor_id) DO NOTHING",
         actor_id, data.actor_name, data.side.value,
     )
-    at = event.produced_at  # transaction time: the log time of the claim that caused the change
-    open_rows = await _open_rows(conn, actor_id, topic)
-    target, fresh = _target(event, open_rows)
-    by_shape = {_shape_of_row(r): r for r in open_rows}
-    for shape, row in by_shape.items():
-        if shape not in target:
-            await conn.execute(
-                "UPDATE position_versions SET recorded_to = $1 WHERE actor_id = $2 AND topic = $3 AND version = $4"
-                " AND recorded_from = $5 AND event_id = $6",
-                at, actor_id, topic, row["version"], row["recorded_from"], row["event_id"],
-            )
-    for shape in target:
-        if shape in by_shape:
-            continue
-        source = fresh.get(shape)
-        if source is not None:
-            statement_ids = [e.statement_id for e in source.evidence]
-            claim_ids = [r.claim_id for e in source.evidence for r in e.reports]
-            extractor = source.extractor_version
-        else:  # an open row carried over with a new valid_to
-            old = next(r for r in open_rows if r["version"] == shape[0])
-            statement_ids, claim_ids, extractor = old["statement_ids"], old["claim_ids"], old["extractor_version"]
+    writes = writes_for(await _open_rows(conn, actor_id, topic), event)
+    for row in writes.close:
+        await conn.execute(
+            "UPDATE position_versions SET recorded_to = $1 WHERE actor_id = $2 AND topic = $3 AND version = $4"
+            " AND recorded_from = $5 AND event_id = $6",
+            row.recorded_to, actor_id, topic, row.data.version, row.recorded_from, row.event_id,
+        )
+    for row in writes.insert:
+        v = row.data
         await conn.execute(
             """INSERT INTO position_versions (actor_id, topic, version, stance, previous_stance, valid_from, valid_to,
                                               reports, statement_ids, claim_ids, extractor_version, recorded_from,
                                               event_id)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
                ON CONFLICT (actor_id, topic, version, recorded_from, event_id) DO NOTHING""",
-            actor_id, topic, shape[0], shape[1], shape[2], shape[3], shape[4], shape[5], statement_ids, claim_ids,
-            extractor, at, event.event_id,
+            actor_id, topic, v.version, v.stance.value, v.previous_stance.value if v.previous_stance else None,
+            v.valid_from, v.valid_to, v.reports, list(v.statement_ids), list(v.claim_ids), v.extractor_version,
+            row.recorded_from, row.event_id,
         )
 
 

@@ -1,19 +1,21 @@
 import random
-import sys
-from datetime import date, timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from pathlib import Path
-from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas import Claim, Stance
+from schemas.events import PositionEvent, PositionVersion
+from storage.fold import Version, VersionRow, believed, believed_at, fold
 from streams.core.corpus import read_corpus
 from streams.core.extraction import extract
+from streams.core.handlers import position_events
 from streams.core.versioning import Outcome, Position, apply_claim
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from extract_speed import generate
+from tests.generated_corpus import generate
 
 
 def claim(n: int, stance: str, day: date | None, statement: str | None = None, outlet: str = "Wire") -> Claim:
@@ -23,7 +25,7 @@ def claim(n: int, stance: str, day: date | None, statement: str | None = None, o
                  date_known=day is not None, confidence=0.8, extractor_version="test")
 
 
-def fold(claims: list[Claim]) -> tuple[Position | None, list[Outcome]]:
+def apply_claims(claims: list[Claim]) -> tuple[Position | None, list[Outcome]]:
     position: Position | None = None
     outcomes = []
     for c in claims:
@@ -39,7 +41,8 @@ def shape(position: Position | None) -> list[tuple[int, str, date, date | None]]
 
 
 def test_support_then_conditional_makes_version_two() -> None:
-    position, outcomes = fold([claim(1, "support", date(2021, 6, 6)), claim(2, "conditional", date(2021, 6, 8))])
+    position, outcomes = apply_claims([claim(1, "support", date(2021, 6, 6)),
+                                       claim(2, "conditional", date(2021, 6, 8))])
     assert [o.changed.version if o.changed else None for o in outcomes] == [1, 2]
     assert shape(position) == [(1, "support", date(2021, 6, 6), date(2021, 6, 8)),
                                (2, "conditional", date(2021, 6, 8), None)]
@@ -48,7 +51,7 @@ def test_support_then_conditional_makes_version_two() -> None:
 
 
 def test_the_same_stance_again_adds_evidence_not_a_version() -> None:
-    position, outcomes = fold([claim(1, "support", date(2021, 6, 6)), claim(2, "support", date(2021, 7, 1))])
+    position, outcomes = apply_claims([claim(1, "support", date(2021, 6, 6)), claim(2, "support", date(2021, 7, 1))])
     second = outcomes[1]
     assert second.changed is None and second.revision is None
     assert second.corroborated is not None and second.corroborated.reports == 2
@@ -56,8 +59,8 @@ def test_the_same_stance_again_adds_evidence_not_a_version() -> None:
 
 
 def test_the_same_statement_from_another_outlet_is_one_statement_with_two_reports() -> None:
-    position, outcomes = fold([claim(1, "support", date(2021, 6, 6), "s-same", "TASS"),
-                               claim(2, "support", date(2021, 6, 7), "s-same", "Sputnik")])
+    position, outcomes = apply_claims([claim(1, "support", date(2021, 6, 6), "s-same", "TASS"),
+                                       claim(2, "support", date(2021, 6, 7), "s-same", "Sputnik")])
     assert position is not None
     [statement] = position.statements
     assert [r.outlet for r in statement.reports] == ["TASS", "Sputnik"]
@@ -66,7 +69,7 @@ def test_the_same_statement_from_another_outlet_is_one_statement_with_two_report
 
 def test_a_redelivered_claim_changes_nothing() -> None:
     first = [claim(1, "support", date(2021, 1, 1)), claim(2, "oppose", date(2021, 2, 1))]
-    position, _ = fold(first)
+    position, _ = apply_claims(first)
     again = apply_claim(position, first[0])
     assert again == Outcome(position)
 
@@ -76,8 +79,8 @@ def test_an_undated_claim_is_not_placed_in_valid_time() -> None:
 
 
 def test_a_late_older_claim_revises_the_past_and_names_what_it_replaces() -> None:
-    position, outcomes = fold([claim(1, "support", date(2021, 1, 1)), claim(2, "support", date(2021, 3, 1)),
-                               claim(3, "oppose", date(2021, 2, 1))])
+    position, outcomes = apply_claims([claim(1, "support", date(2021, 1, 1)), claim(2, "support", date(2021, 3, 1)),
+                                       claim(3, "oppose", date(2021, 2, 1))])
     late = outcomes[2]
     assert late.revision is not None
     assert late.revision.replaces == (1,)
@@ -88,10 +91,55 @@ def test_a_late_older_claim_revises_the_past_and_names_what_it_replaces() -> Non
 
 
 def test_a_late_claim_that_changes_the_present_is_a_revision_and_a_change() -> None:
-    _, outcomes = fold([claim(1, "support", date(2021, 1, 1)), claim(2, "oppose", date(2021, 2, 1)),
-                        claim(3, "support", date(2021, 3, 1))])
+    _, outcomes = apply_claims([claim(1, "support", date(2021, 1, 1)), claim(2, "oppose", date(2021, 2, 1)),
+                                claim(3, "support", date(2021, 3, 1))])
     assert outcomes[2].changed is not None and outcomes[2].changed.stance is Stance.SUPPORT
     assert outcomes[2].revision is None
+
+
+LOG_START = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Logged:
+    """One claim as the version agent handles it: its log time, the position after it, the events it sent."""
+
+    at: datetime
+    position: Position | None
+    events: tuple[PositionEvent, ...]
+
+
+def log_of(claims: list[Claim]) -> list[Logged]:
+    """Each claim in arrival order, a second apart in the log."""
+    logged = []
+    position: Position | None = None
+    for n, c in enumerate(claims):
+        at = LOG_START + timedelta(seconds=n)
+        outcome = apply_claim(position, c)
+        position = outcome.position
+        logged.append(Logged(at, position, tuple(position_events(outcome, at))))
+    return logged
+
+
+def project(events: Iterable[PositionEvent]) -> tuple[VersionRow, ...]:
+    """The projection's rows of one position after ``events``, by the projector's own fold."""
+    rows: tuple[VersionRow, ...] = ()
+    for event in events:
+        rows = fold(rows, event)
+    return rows
+
+
+def history(versions: Iterable[PositionVersion]) -> list[Version]:
+    """The rows a history should leave believed."""
+    return [Version.of(v) for v in versions]
+
+
+def held(rows: Iterable[VersionRow]) -> list[Version]:
+    return [r.data for r in rows]
+
+
+def events_in(logged: list[Logged]) -> list[PositionEvent]:
+    return [e for entry in logged for e in entry.events]
 
 
 stances = st.sampled_from(["support", "conditional", "oppose"])
@@ -103,10 +151,10 @@ def test_any_arrival_order_gives_the_same_history(items: list[tuple[str, int, in
     # Several claims may share a statement (the same words reported by several outlets).
     claims = [claim(i, s, date(2020, 1, 1) + timedelta(days=d), f"s-{stmt}-{s}") for i, (s, d, stmt) in
               enumerate(items)]
-    ordered, _ = fold(claims)
+    ordered, _ = apply_claims(claims)
     shuffled = list(claims)
     rnd.shuffle(shuffled)
-    reordered, _ = fold(shuffled)
+    reordered, _ = apply_claims(shuffled)
     assert ordered is not None and reordered is not None
     assert ordered.versions == reordered.versions
     for i, v in enumerate(ordered.versions):  # numbered from 1, alternating, never back in time, no overlap
@@ -115,18 +163,33 @@ def test_any_arrival_order_gives_the_same_history(items: list[tuple[str, int, in
             previous = ordered.versions[i - 1]
             assert v.stance != previous.stance
             assert previous.valid_to == v.valid_from >= previous.valid_from
+    # ...and the projection of either arrival order believes that one history.
+    for arrival in (claims, shuffled):
+        assert held(believed(project(events_in(log_of(arrival))))) == history(ordered.versions)
 
 
 def _histories(claims: list[Claim]) -> dict[tuple[str, str], object]:
+    """Each position's versions after ``claims``; the projection of their events must hold the same."""
     positions: dict[tuple[str, str], Position | None] = {}
-    for c in claims:
+    rows: dict[tuple[str, str], tuple[VersionRow, ...]] = {}
+    for n, c in enumerate(claims):
         key = (c.actor_id, c.topic.value)
-        positions[key] = apply_claim(positions.get(key), c).position
-    return {k: p.versions for k, p in positions.items() if p is not None}
+        outcome = apply_claim(positions.get(key), c)
+        positions[key] = outcome.position
+        for event in position_events(outcome, LOG_START + timedelta(seconds=n)):
+            rows[key] = fold(rows.get(key, ()), event)
+    versions = {k: p.versions for k, p in positions.items() if p is not None}
+    assert {k: held(believed(r)) for k, r in rows.items()} == {k: history(v) for k, v in versions.items()}
+    return dict(versions)
 
 
 SEED_CLAIMS = [c for a in read_corpus([Path(__file__).resolve().parents[2] / "seeds"]) for c in extract(a)]  # type: ignore[arg-type]
 GENERATED_CLAIMS = [c for a in generate(300, seed=5) for c in extract(a)]
+
+
+@cache
+def _generated_histories() -> dict[tuple[str, str], object]:
+    return _histories(GENERATED_CLAIMS)
 
 
 @settings(max_examples=30, deadline=None)
@@ -142,25 +205,7 @@ def test_shuffled_seeds_give_the_same_histories(rnd: random.Random) -> None:
 def test_a_shuffled_generated_corpus_gives_the_same_histories(rnd: random.Random) -> None:
     shuffled = list(GENERATED_CLAIMS)
     rnd.shuffle(shuffled)
-    assert _histories(shuffled) == _histories(GENERATED_CLAIMS)
-
-
-def project(outcomes: list[Outcome]) -> dict[int, object]:
-    """What a consumer of the position events holds after them, version by version:
-    a revision states the whole history; a change closes the version before it and
-    ends the history with itself; a corroboration replaces one version."""
-    rows: dict[int, Any] = {}
-    for o in outcomes:
-        if o.revision is not None:
-            rows = {v.version: v for v in o.revision.versions}
-        if o.changed is not None:
-            v = o.changed
-            if v.version - 1 in rows:
-                rows[v.version - 1] = rows[v.version - 1].model_copy(update={"valid_to": v.valid_from})
-            rows = {k: r for k, r in rows.items() if k < v.version} | {v.version: v}
-        if o.corroborated is not None:
-            rows[o.corroborated.version] = o.corroborated
-    return rows
+    assert _histories(shuffled) == _generated_histories()
 
 
 def test_an_earlier_report_that_moves_a_statement_between_runs_revises_both_versions() -> None:
@@ -168,14 +213,27 @@ def test_an_earlier_report_that_moves_a_statement_between_runs_revises_both_vers
     claims = [claim(1, "conditional", date(2019, 3, 19)), claim(2, "support", date(2019, 7, 19)),
               claim(3, "conditional", date(2019, 8, 18)), late_first,
               claim(5, "conditional", date(2019, 4, 1), "s-moving", outlet="Other")]  # ...then the first
-    position, outcomes = fold(claims)
+    position, outcomes = apply_claims(claims)
     assert position is not None
     last = outcomes[-1]
     assert last.corroborated is None and last.revision is not None
     assert set(last.revision.replaces) == {1, 3}
     assert [sorted(e.statement_id for e in v.evidence) for v in position.versions] == [
         ["s-1", "s-moving"], ["s-2"], ["s-3"]]
-    assert project(outcomes) == {v.version: v for v in position.versions}
+    assert held(believed(project(events_in(log_of(claims))))) == history(position.versions)
+
+
+def test_rows_a_later_event_replaces_are_closed_at_its_log_time_and_kept() -> None:
+    logged = log_of([claim(1, "support", date(2021, 1, 1)), claim(2, "support", date(2021, 3, 1)),
+                     claim(3, "oppose", date(2021, 2, 1))])  # a corroboration, then a revision
+    rows = project(events_in(logged))
+    t0, t1, t2 = (entry.at for entry in logged)
+    closed = sorted((r for r in rows if r.recorded_to is not None), key=lambda r: r.recorded_from)
+    assert [(r.data.version, r.data.reports, r.recorded_from, r.recorded_to) for r in closed] == [
+        (1, 1, t0, t1), (1, 2, t1, t2)]
+    second = logged[1].position
+    assert second is not None
+    assert held(believed_at(rows, t2 - timedelta(microseconds=1))) == history(second.versions)
 
 
 @settings(max_examples=300, deadline=None)
@@ -187,6 +245,14 @@ def test_the_events_of_any_arrival_order_add_up_to_the_history(items: list[tuple
     claims = [claim(i, s, date(2020, 1, 1) + timedelta(days=d), f"s-{stmt}-{s}") for i, (s, d, stmt) in
               enumerate(items)]
     rnd.shuffle(claims)
-    position, outcomes = fold(claims)
-    assert position is not None
-    assert project(outcomes) == {v.version: v for v in position.versions}
+    logged = log_of(claims)
+    rows = project(events_in(logged))
+    final = logged[-1].position
+    assert final is not None
+    assert held(believed(rows)) == history(final.versions)
+    # At every claim's log time the projection believed the history as it stood then...
+    for entry in logged:
+        assert entry.position is not None
+        assert held(believed_at(rows, entry.at)) == history(entry.position.versions)
+    # ...and an event applied twice changes nothing.
+    assert set(project(e for e in events_in(logged) for _ in range(2))) == set(rows)
