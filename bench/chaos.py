@@ -2,11 +2,12 @@
 
 Replays a generated corpus into a fresh local stack while killing the worker with
 SIGKILL (by its own pid) at random moments and restarting it; then does the same
-to the projector alone, and restarts PostgreSQL in mid-run. Each run's valid-time
+to the projector alone, restarts PostgreSQL in mid-run, and (with --broker-kills)
+kills the broker itself. Each run's valid-time
 checksum must equal a clean run's, and its full checksum must equal that of a
 projection rebuilt from scratch from the same log.
 
-    python bench/chaos.py --articles 2000 --kills 20 --seed 1
+    python bench/chaos.py --articles 2000 --kills 20 --broker-kills 10 --seed 1 [--broker apache|noida]
 
 The last line reads ``kills=K events=E mismatches=M``: K SIGKILLs in each of the
 worker and projector scenarios, E events in the logs of all runs; M must be 0.
@@ -48,11 +49,12 @@ def say(message: str) -> None:
 
 
 class Stack:
-    """A broker and a PostgreSQL cluster of our own, PostgreSQL restartable on its port."""
+    """A broker and a PostgreSQL cluster of our own, each restartable on its port."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, broker: localstack.BrokerKind) -> None:
         self.home = home
-        self.bootstrap, self.kafka_pid = localstack.start_broker(home / "kafka-home")
+        self.broker = broker
+        self.bootstrap, self.kafka_pid = localstack.start_broker(home / "kafka-home", kind=broker)
         self.pg_port = localstack.free_port()
         url, self.pg_pid = localstack.start_postgres(home / "pg-home", port=self.pg_port, fast=True)
         self.server = url.rsplit("/", 1)[0]
@@ -60,6 +62,14 @@ class Stack:
     def restart_postgres(self) -> None:
         localstack.stop_pid(self.pg_pid, signal.SIGINT)
         _, self.pg_pid = localstack.start_postgres(self.home / "pg-home", port=self.pg_port, fast=True)
+
+    def kill_broker(self) -> None:
+        """SIGKILL the broker, as a crash would: no flush, no goodbye to clients."""
+        localstack.stop_pid(self.kafka_pid, signal.SIGKILL)
+
+    def start_broker(self) -> None:
+        port = int(self.bootstrap.rsplit(":", 1)[1])
+        self.bootstrap, self.kafka_pid = localstack.start_broker(self.home / "kafka-home", port, kind=self.broker)
 
     def stop(self) -> None:
         localstack.stop_pid(self.pg_pid, signal.SIGINT)
@@ -196,6 +206,35 @@ def kill_scenario(stack: Stack, label: str, victim: tuple[str, ...], beside: tup
     return done, d.events(), compare(f"{label} killed {done} times", d, clean_valid, started)
 
 
+def broker_scenario(stack: Stack, corpus: Path, clean_valid: str, args: argparse.Namespace,
+                    rnd: random.Random) -> tuple[int, int, int]:
+    """The broker killed with SIGKILL ``args.broker_kills`` times during one replay and
+    started again on its port. The replay producer (acks=all, idempotent) is run again
+    only when it failed; the worker is started again only if it died. Returns (kills,
+    events in the log, mismatches)."""
+    started = time.monotonic()
+    d = Deployment(stack, "broker", args.wait_timeout)
+    worker = d.start("worker")
+    replay = d.replay(corpus, rnd.randrange(1 << 30))
+    replays = worker_restarts = 0
+    for _ in range(args.broker_kills):
+        time.sleep(rnd.uniform(1.0, 4.0))
+        stack.kill_broker()
+        time.sleep(rnd.uniform(0.2, 2.0))
+        stack.start_broker()
+        if replay.poll() not in (None, 0):
+            replay, replays = d.replay(corpus, rnd.randrange(1 << 30)), replays + 1
+    while replay.wait() != 0:
+        replay, replays = d.replay(corpus, rnd.randrange(1 << 30)), replays + 1
+    if worker.poll() is not None:
+        worker, worker_restarts = d.start("worker"), worker_restarts + 1
+    d.wait(worker)
+    localstack.stop_pid(worker.pid)
+    label = (f"broker ({localstack.broker_name(stack.broker)}) killed {args.broker_kills} times "
+             f"(replays run again: {replays}, worker restarts: {worker_restarts})")
+    return args.broker_kills, d.events(), compare(label, d, clean_valid, started)
+
+
 def compare(label: str, d: Deployment, clean_valid: str, since: float) -> int:
     valid, full = d.checksums()
     rebuilt = d.rebuilt_full_checksum()
@@ -211,6 +250,9 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--pg-restarts", type=int, default=2)
+    parser.add_argument("--broker", choices=["auto", "apache", "noida"], default="auto",
+                        help="the broker to run: Apache Kafka, noida-db, or auto (Apache Kafka where Java is)")
+    parser.add_argument("--broker-kills", type=int, default=0, help="SIGKILLs of the broker in its own scenario")
     parser.add_argument("--wait-timeout", type=float, default=900,
                         help="seconds each run may take to catch up once the faults stop")
     args = parser.parse_args()
@@ -219,7 +261,9 @@ def main() -> int:
 
     base = Path(tempfile.mkdtemp(prefix="claimtrack-chaos-"))
     base.chmod(0o755)  # PostgreSQL runs as an unprivileged user when we are root
-    stack = Stack(base)
+    broker, _ = localstack.choose_broker(args.broker)
+    stack = Stack(base, broker)
+    say(f"broker: {localstack.broker_name(broker)}")
     started = time.monotonic()
     try:
         corpus = write_corpus(base, args.articles, args.seed)
@@ -259,8 +303,13 @@ def main() -> int:
                               clean_valid, phase)
         mismatches += 0 if alive else 1
 
+        if args.broker_kills:
+            done, logged, missed = broker_scenario(stack, corpus, clean_valid, args, rnd)
+            events += logged
+            mismatches += missed
+
         say(f"seconds={time.monotonic() - started:.0f}")
-        say(f"SIGKILLs: worker {kills['worker']}, projector {kills['projector']}; "
+        say(f"SIGKILLs: worker {kills['worker']}, projector {kills['projector']}, broker {args.broker_kills}; "
             f"PostgreSQL restarts: {args.pg_restarts}")
         mismatches += sum(done != args.kills for done in kills.values())  # a scenario cut short proves less
         say(f"kills={args.kills} events={events} mismatches={mismatches}")

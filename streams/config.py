@@ -3,6 +3,7 @@
 import socket
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +32,9 @@ class Settings(BaseSettings):
     kafka_bootstrap: str | None = Field(None, description="host:port of a Kafka broker; unset: the local stack")
     database_url: str | None = Field(None, description="postgresql:// URL; unset: the local stack")
     home: Path = Field(Path(".claimtrack"), description="Where the local stack keeps its data and pids")
+    broker: Literal["auto", "apache", "noida"] = Field(
+        "auto", description="The local stack's broker: Apache Kafka (needs Java 17+ and Maven), noida-db "
+        "(pip only), or auto: Apache Kafka where Java is found, else noida-db")
     topic_prefix: str = "claimtrack"
     partitions: int = Field(3, ge=1, description="Partitions of each topic claimtrack creates")
     app_id: str = "claimtrack"

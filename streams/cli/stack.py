@@ -13,7 +13,7 @@ import typer
 from schemas.events import TRACKED_TOPICS
 from storage import queries
 from storage.migrate import migrate_database
-from streams.cli.app import DEFAULT_SEEDS, OutputFormat, addresses, app, fail, out, settings
+from streams.cli.app import DEFAULT_SEEDS, OutputFormat, addresses, app, err, fail, out, settings
 from streams.cli.render import print_versions
 from streams.cli.replay import replay_corpus
 from streams.clients.producer import Order
@@ -32,7 +32,10 @@ def up() -> None:
 def stack_up(s: Settings) -> localstack.StackState:
     """The local stack for what is not configured, started if it is not running."""
     try:
-        return localstack.up(s.home, s.kafka_bootstrap, s.database_url)
+        kind, note = localstack.choose_broker(s.broker) if not s.kafka_bootstrap else ("apache", None)
+        if note and not localstack.alive(localstack.read_state(s.home).pids.get("kafka", -1)):
+            err.print(f"note: {note}", markup=False, highlight=False)
+        return localstack.up(s.home, s.kafka_bootstrap, s.database_url, kind)
     except localstack.StackError as exc:
         raise fail(str(exc), 1) from exc
 
@@ -47,7 +50,8 @@ def status() -> None:
         raise typer.Exit(1)
     for name, pid in sorted(state.pids.items()):
         out.print(f"{name:<9} pid {pid:<8} {'running' if localstack.alive(pid) else 'stopped'}")
-    out.print(f"kafka     {s.kafka_bootstrap or state.kafka_bootstrap}")
+    broker = "" if s.kafka_bootstrap else f" ({state.broker})" if state.broker else ""
+    out.print(f"kafka     {s.kafka_bootstrap or state.kafka_bootstrap}{broker}")
     out.print(f"postgres  {s.database_url or state.database_url}")
 
 

@@ -5,7 +5,13 @@ import contextlib
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import (
+    CoordinatorLoadInProgressError,
+    GroupCoordinatorNotAvailableError,
+    KafkaError,
+    NotCoordinatorForGroupError,
+    TopicAlreadyExistsError,
+)
 
 
 async def ensure_topics(bootstrap: str, names: list[str], partitions: int) -> None:
@@ -55,7 +61,12 @@ async def committed_offsets(bootstrap: str, group: str, topics: list[str]) -> di
     try:
         described = await admin.describe_topics(topics)
         tps = [TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]]
-        stored = await admin.list_consumer_group_offsets(group, partitions=tps)
+        try:
+            stored = await admin.list_consumer_group_offsets(group, partitions=tps)
+        except (GroupCoordinatorNotAvailableError, CoordinatorLoadInProgressError, NotCoordinatorForGroupError):
+            # Apache Kafka creates the offsets topic on first use and answers "no coordinator"
+            # until it is ready: read as nothing committed yet, which only overstates the lag.
+            stored = {}
     finally:
         await admin.close()
     return {(tp.topic, tp.partition): max(0, stored[tp].offset) if tp in stored else 0 for tp in tps}

@@ -1,8 +1,9 @@
 """The short chaos run: a few hundred articles while the worker, then the projector
-alone, is killed with SIGKILL and restarted, and PostgreSQL restarts in mid-run.
+alone, is killed with SIGKILL and restarted, PostgreSQL restarts in mid-run, and the
+broker is killed with SIGKILL and started again.
 
-It starts a broker and a PostgreSQL cluster of its own (it restarts PostgreSQL), so it
-runs on the embedded stack whatever services the other integration tests use.
+It starts a broker (Apache Kafka where Java is found) and a PostgreSQL cluster of its
+own, since it restarts both, whatever services the other integration tests use.
 """
 
 import re
@@ -15,13 +16,14 @@ import pytest
 pytestmark = pytest.mark.integration
 
 KILLS = 3
+BROKER_KILLS = 2
 
 
-@pytest.mark.timeout(1200)  # about a minute on 2 cores; a stuck pipeline fails inside the run first
+@pytest.mark.timeout(1200)  # about two minutes on 2 cores; a stuck pipeline fails inside the run first
 def test_a_short_chaos_run_loses_nothing_and_doubles_nothing(repo: Path) -> None:
     run = subprocess.run(
         [sys.executable, "bench/chaos.py", "--articles", "300", "--kills", str(KILLS), "--pg-restarts", "1",
-         "--seed", "7", "--wait-timeout", "240"],
+         "--broker-kills", str(BROKER_KILLS), "--seed", "7", "--wait-timeout", "240"],
         cwd=repo, capture_output=True, text=True, timeout=1100,
     )
     print(run.stdout)
@@ -30,6 +32,6 @@ def test_a_short_chaos_run_loses_nothing_and_doubles_nothing(repo: Path) -> None
     m = re.fullmatch(r"kills=(\d+) events=(\d+) mismatches=(\d+)", last)
     assert m, f"unexpected last line: {last!r}"
     assert int(m[1]) == KILLS
-    assert f"SIGKILLs: worker {KILLS}, projector {KILLS}" in run.stdout
+    assert f"SIGKILLs: worker {KILLS}, projector {KILLS}, broker {BROKER_KILLS}" in run.stdout
     assert int(m[2]) > 300
     assert int(m[3]) == 0
