@@ -43,6 +43,8 @@ from streams.devstack import stack as localstack  # noqa: E402
 from streams.logs import configure as configure_logs  # noqa: E402
 from streams.projector.service import Projector  # noqa: E402
 
+MAX_WORKER_RESTARTS = 5
+
 
 def say(message: str) -> None:
     print(message, flush=True)
@@ -226,9 +228,16 @@ def broker_scenario(stack: Stack, corpus: Path, clean_valid: str, args: argparse
             replay, replays = d.replay(corpus, rnd.randrange(1 << 30)), replays + 1
     while replay.wait() != 0:
         replay, replays = d.replay(corpus, rnd.randrange(1 << 30)), replays + 1
-    if worker.poll() is not None:
-        worker, worker_restarts = d.start("worker"), worker_restarts + 1
-    d.wait(worker)
+    while True:  # a worker that the outage crashed is started again, as its supervisor would
+        if worker.poll() is not None:
+            if worker_restarts == MAX_WORKER_RESTARTS:
+                raise RuntimeError(f"{d.name}: the worker died {worker_restarts + 1} times; see {d.home}")
+            worker, worker_restarts = d.start("worker"), worker_restarts + 1
+        try:
+            d.wait(worker)
+            break
+        except RuntimeError:
+            continue
     localstack.stop_pid(worker.pid)
     label = (f"broker ({localstack.broker_name(stack.broker)}) killed {args.broker_kills} times "
              f"(replays run again: {replays}, worker restarts: {worker_restarts})")
