@@ -119,8 +119,12 @@ def _target(event: PositionEvent, open_rows: Sequence[VersionRow]) -> list[Versi
 
 
 def writes_for(open_rows: Sequence[VersionRow], event: PositionEvent) -> Writes:
-    """What ``event`` writes, given the position's open rows ordered by version."""
-    at = event.produced_at
+    """What ``event`` writes, given the position's open rows ordered by version.
+
+    Transaction time never runs backwards for a position: an event whose log time is
+    older than the rows it touches (a producer's clock, a copied message) is recorded
+    at the latest time the position already holds, so no row ends before it began."""
+    at = max([event.produced_at, *(r.recorded_from for r in open_rows)])
     target = _target(event, open_rows)
     target_shapes = {t.shape for t in target}
     open_by_shape = {r.data.shape: r for r in open_rows}

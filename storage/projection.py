@@ -41,8 +41,15 @@ async def load_offsets(conn: asyncpg.Connection) -> dict[tuple[str, int], int]:
     return {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
 
 
+def _storable(text: str | None) -> str | None:
+    """Text PostgreSQL stores: it refuses NUL, which becomes U+FFFD, one character for one,
+    so every evidence span still indexes the stored text."""
+    return None if text is None else text.replace("\x00", "\ufffd")
+
+
 async def _article(conn: asyncpg.Connection, rec: LogRecord, event: ArticlePublished) -> None:
-    a = event.data
+    a = event.data.model_copy(update={f: _storable(getattr(event.data, f))
+                                      for f in ("source", "title", "outlet", "url", "text")})
     await conn.execute(
         """INSERT INTO articles (article_id, source, title, outlet, url, published_at, date_source,
                                  body_start, body, event_id, recorded_at)
@@ -54,7 +61,10 @@ async def _article(conn: asyncpg.Connection, rec: LogRecord, event: ArticlePubli
 
 
 async def _claim(conn: asyncpg.Connection, rec: LogRecord, event: ClaimExtracted) -> None:
-    c = event.data
+    c = event.data.model_copy(update={
+        "actor_name": _storable(event.data.actor_name), "evidence": _storable(event.data.evidence),
+        "evidence_spans": tuple(s.model_copy(update={"text": _storable(s.text)}) for s in event.data.evidence_spans),
+    })
     await conn.execute(
         "INSERT INTO actors (actor_id, name, side) VALUES ($1, $2, $3) ON CONFLICT (actor_id) DO NOTHING",
         c.actor_id, c.actor_name, c.side.value,

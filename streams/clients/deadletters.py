@@ -10,13 +10,14 @@ from pydantic import ValidationError
 from schemas import DecodeError, Event, decode_event
 from schemas.deadletter import DeadLetter
 from streams.clients.admin import end_offsets
+from streams.core.handlers import TOMBSTONE
 from streams.logs import log
 
 
 def decode_or_reason(value: bytes | None) -> tuple[Event | None, str | None]:
     """The event a message carries, or why it carries none."""
     if value is None:
-        return None, "a tombstone (no value), which no claimtrack event is"
+        return None, TOMBSTONE
     try:
         return decode_event(value), None
     except DecodeError as exc:

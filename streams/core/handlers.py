@@ -18,14 +18,17 @@ from streams.core.extraction import extract
 from streams.core.versioning import Outcome
 
 CE_SOURCE = "claimtrack/version-processor"
+TOMBSTONE = "a tombstone (no value), which no claimtrack event is"
 
 
 def valid_time(day: date | None) -> datetime | None:
     return None if day is None else datetime.combine(day, time(), UTC)
 
 
-def article_from(value: bytes, max_bytes: int) -> ArticlePublished:
+def article_from(value: bytes | None, max_bytes: int) -> ArticlePublished:
     """The article an input message carries; DecodeError says why it carries none."""
+    if value is None:
+        raise DecodeError(TOMBSTONE)
     if len(value) > max_bytes:
         raise DecodeError(f"event of {len(value)} bytes exceeds the {max_bytes} limit")
     published = decode_event(value)
@@ -42,8 +45,10 @@ def claim_events(published: ArticlePublished, at: datetime) -> list[ClaimExtract
             for claim in extract(published.data)]
 
 
-def claim_from(value: bytes) -> ClaimExtracted:
+def claim_from(value: bytes | None) -> ClaimExtracted:
     """The claim an input message carries; DecodeError says why it carries none."""
+    if value is None:
+        raise DecodeError(TOMBSTONE)
     extracted = decode_event(value)
     if not isinstance(extracted, ClaimExtracted):
         raise DecodeError(f"expected ClaimExtracted, got {extracted.event_type}")

@@ -256,3 +256,19 @@ def test_the_events_of_any_arrival_order_add_up_to_the_history(items: list[tuple
         assert held(believed_at(rows, entry.at)) == history(entry.position.versions)
     # ...and an event applied twice changes nothing.
     assert set(project(e for e in events_in(logged) for _ in range(2))) == set(rows)
+
+
+def test_transaction_time_never_runs_backwards_whatever_the_log_timestamps() -> None:
+    """A claim whose log time predates the rows it touches (a producer's clock, a copied
+    message) is recorded at the latest time the position holds: no row ends before it began."""
+    rows: tuple[VersionRow, ...] = ()
+    position: Position | None = None
+    times = [datetime(2024, 5, 1, tzinfo=UTC), datetime(2001, 1, 1, tzinfo=UTC), datetime(2024, 5, 2, tzinfo=UTC)]
+    for n, (stance, at) in enumerate(zip(["support", "oppose", "support"], times, strict=True)):
+        outcome = apply_claim(position, claim(n, stance, date(2021, 1, 1 + n)))
+        position = outcome.position
+        for event in position_events(outcome, at):
+            rows = fold(rows, event)
+    assert all(r.recorded_to is None or r.recorded_to >= r.recorded_from for r in rows)
+    assert min(r.recorded_from for r in rows) == times[0]
+    assert held(believed(rows)) == history(position.versions if position else ())
