@@ -20,6 +20,14 @@ class Topics:
     def projected(self) -> tuple[str, str, str]:
         return (self.articles, self.claims, self.changes)
 
+    def carries(self, topic: str) -> tuple[str, ...]:
+        """The event types that belong on ``topic``: events are applied only from their own topic."""
+        return {
+            self.articles: ("ArticlePublished",),
+            self.claims: ("ClaimExtracted",),
+            self.changes: ("PositionChanged", "PositionRevised", "PositionCorroborated"),
+        }.get(topic, ())
+
     @property
     def checked_upstream(self) -> tuple[str, str]:
         """The topics whose undecodable events the stream processors dead-letter already."""

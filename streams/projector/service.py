@@ -21,14 +21,18 @@ from streams.config import Topics
 from streams.logs import log
 
 
-def to_record(msg: Any, checked_upstream: tuple[str, ...]) -> tuple[LogRecord, DeadLetter | None]:
-    """The record the projection applies, and the dead letter of a message it cannot decode:
-    that record carries no event, so only its offset moves. On the topics that the stream
-    processors check, their stage has dead-lettered it already."""
+def to_record(msg: Any, topics: Topics) -> tuple[LogRecord, DeadLetter | None]:
+    """The record the projection applies, and the dead letter of a message it cannot take
+    (undecodable, or an event of a type that does not belong on its topic): that record
+    carries no event, so only its offset moves. On the topics that the stream processors
+    check, their stage has dead-lettered it already."""
     timestamp = datetime.fromtimestamp(msg.timestamp / 1000, UTC)
     event, reason = decode_or_reason(msg.value)
+    if event is not None and event.event_type not in topics.carries(msg.topic):
+        reason = f"a {event.event_type} on {msg.topic}, which carries {', '.join(topics.carries(msg.topic))} only"
+        event = None
     letter = None
-    if reason is not None and msg.topic not in checked_upstream:
+    if reason is not None and msg.topic not in topics.checked_upstream:
         letter = letter_for(msg, "project", reason)
     elif reason is not None:
         log.info("projector passed an event its processor refused", topic=msg.topic, partition=msg.partition,
@@ -40,9 +44,7 @@ class Projector:
     def __init__(self, bootstrap: str, database_url: str, topics: Topics, batch_size: int = 500) -> None:
         self.bootstrap = bootstrap
         self.database_url = database_url
-        self.topics = topics.projected
-        self.deadletter_topic = topics.deadletter
-        self.checked_upstream = topics.checked_upstream
+        self.topics = topics
         self.batch_size = batch_size
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
@@ -71,7 +73,7 @@ class Projector:
         await producer.start()
         try:
             stored = await load_offsets(conn)
-            tps = [tp for t in self.topics for tp in await partitions_of(consumer, t)]
+            tps = [tp for t in self.topics.projected for tp in await partitions_of(consumer, t)]
             consumer.assign(tps)
             for tp in tps:
                 offset = stored.get((tp.topic, tp.partition))
@@ -85,11 +87,11 @@ class Projector:
                 if until is not None and all(position.get(k, 0) >= end for k, end in until.items()):
                     return
                 batch = await consumer.getmany(timeout_ms=300, max_records=self.batch_size)
-                read = [to_record(m, self.checked_upstream) for msgs in batch.values() for m in msgs]
+                read = [to_record(m, self.topics) for msgs in batch.values() for m in msgs]
                 records = [record for record, _ in read]
                 if records:
                     # Dead letters first: the offsets that skip their messages commit with the rows.
-                    await send_letters(producer, self.deadletter_topic, [letter for _, letter in read if letter])
+                    await send_letters(producer, self.topics.deadletter, [letter for _, letter in read if letter])
                     await apply_batch(conn, records)
                     for r in records:
                         position[(r.topic, r.partition)] = max(position.get((r.topic, r.partition), 0), r.offset + 1)
@@ -108,7 +110,7 @@ class Projector:
             before = await full_checksum(conn)
             await drop_projection(conn)
             await migrate(conn)
-            ends = await end_offsets(self.bootstrap, list(self.topics))
+            ends = await end_offsets(self.bootstrap, list(self.topics.projected))
             await self._consume(conn, lambda: False, until={k: v for k, v in ends.items() if v})
             after = await full_checksum(conn)
             await release_projector_lock(conn)

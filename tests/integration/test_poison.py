@@ -3,9 +3,11 @@ dead-lettered or stored safely, and a good article replayed after them is projec
 
 import asyncio
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
 
@@ -68,3 +70,36 @@ def test_nul_text_tombstones_and_old_timestamps_stop_nothing(pipeline: Pipeline,
     stages = {(x["stage"], x["source_topic"]) for x in json.loads(pipeline.cli("deadletter", "list", "--format",
                                                                                 "json").stdout)}
     assert {("extract", topics.articles), ("version", topics.claims), ("project", topics.changes)} <= stages
+
+
+def test_an_event_is_applied_only_from_the_topic_that_owns_its_type(make_pipeline: Callable[[], Pipeline],
+                                                                   tmp_path: Path) -> None:
+    pipeline = make_pipeline()
+    topics = pipeline.settings.topics
+    stray = _claim_from_2001()  # a valid ClaimExtracted, Ryabkov's, sent where claim changes belong
+
+    async def send_stray() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=pipeline.bootstrap)
+        await producer.start()
+        try:
+            await producer.send_and_wait(topics.changes, key=b"ryabkov|dialogue", value=stray)
+        finally:
+            await producer.stop()
+
+    asyncio.run(send_stray())
+    good = tmp_path / "good.txt"
+    good.write_text("Lavrov ready for talks\n\nPublished: 2022-03-01\n\n"
+                    "Sergey Lavrov said Moscow is ready for dialogue with NATO.\n")
+    pipeline.cli("replay", str(good), "--wait")
+
+    async def projected_claims() -> set[str]:
+        conn = await asyncpg.connect(pipeline.database_url)
+        try:
+            return {r["actor_id"] for r in await conn.fetch("SELECT actor_id FROM claims")}
+        finally:
+            await conn.close()
+
+    assert asyncio.run(projected_claims()) == {"lavrov"}  # the stray claim was not applied
+    letters = json.loads(pipeline.cli("deadletter", "list", "--format", "json").stdout)
+    assert any(x["stage"] == "project" and x["source_topic"] == topics.changes
+               and "ClaimExtracted on" in x["reason"] for x in letters)
