@@ -36,6 +36,22 @@ class LogRecord:
     event: Envelope | None  # None: undecodable, skipped but counted in the offsets
 
 
+# What PostgreSQL refuses for a row's own sake (its data: a value out of range, a broken
+# constraint, a key too long to index), not for the server's state: the event is at
+# fault, and goes to the dead-letter topic instead of stopping the projection.
+ROW_REFUSALS: tuple[type[BaseException], ...] = (
+    asyncpg.DataError, asyncpg.IntegrityConstraintViolationError, asyncpg.ProgramLimitExceededError,
+)
+
+
+class RowRefused(Exception):
+    """PostgreSQL refused the rows of ``record``; the batch was rolled back."""
+
+    def __init__(self, record: LogRecord, reason: str) -> None:
+        super().__init__(reason)
+        self.record, self.reason = record, reason
+
+
 async def load_offsets(conn: asyncpg.Connection) -> dict[tuple[str, int], int]:
     rows = await conn.fetch("SELECT topic, partition, next_offset FROM projection_offsets")
     return {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
@@ -135,8 +151,19 @@ async def _position(conn: asyncpg.Connection, event: PositionEvent) -> None:
         )
 
 
+async def _apply(conn: asyncpg.Connection, rec: LogRecord) -> None:
+    event = rec.event
+    if isinstance(event, ArticlePublished):
+        await _article(conn, rec, event)
+    elif isinstance(event, ClaimExtracted):
+        await _claim(conn, rec, event)
+    elif isinstance(event, PositionChanged | PositionRevised | PositionCorroborated):
+        await _position(conn, event)
+
+
 async def apply_batch(conn: asyncpg.Connection, records: Sequence[LogRecord]) -> None:
-    """Apply ``records`` and advance the offsets past them, all in one transaction."""
+    """Apply ``records`` and advance the offsets past them, all in one transaction; a
+    record whose rows PostgreSQL refuses rolls it back and raises RowRefused."""
     if not records:
         return
     next_offsets: dict[tuple[str, int], int] = {}
@@ -144,13 +171,10 @@ async def apply_batch(conn: asyncpg.Connection, records: Sequence[LogRecord]) ->
         for rec in records:
             key = (rec.topic, rec.partition)
             next_offsets[key] = max(next_offsets.get(key, 0), rec.offset + 1)
-            event = rec.event
-            if isinstance(event, ArticlePublished):
-                await _article(conn, rec, event)
-            elif isinstance(event, ClaimExtracted):
-                await _claim(conn, rec, event)
-            elif isinstance(event, PositionChanged | PositionRevised | PositionCorroborated):
-                await _position(conn, event)
+            try:
+                await _apply(conn, rec)
+            except ROW_REFUSALS as exc:
+                raise RowRefused(rec, f"PostgreSQL refused it: {type(exc).__name__}: {exc}") from exc
         await conn.executemany(
             """INSERT INTO projection_offsets (topic, partition, next_offset) VALUES ($1, $2, $3)
                ON CONFLICT (topic, partition) DO UPDATE

@@ -1,14 +1,20 @@
 """The typer application, its shared options, and the helpers every command uses."""
 
+import asyncio
+import os
 import sys
+import traceback
 from enum import StrEnum
 from pathlib import Path
+from typing import NoReturn
 
 import click
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from schemas.events import TRACKED_TOPICS
+from streams.clients.reach import Unreachable, require_broker, require_database
 from streams.config import Settings
 from streams.devstack import stack as localstack
 from streams.logs import configure as configure_logging
@@ -49,35 +55,72 @@ def settings() -> Settings:
     return Settings()
 
 
-def addresses(s: Settings) -> tuple[str, str]:
-    """The broker and database to use: configured ones, else the running local stack."""
+def broker_address(s: Settings) -> str:
+    """The broker to use: the configured one, else the running local stack's; it must answer."""
     state = localstack.read_state(s.home)
     bootstrap = s.kafka_bootstrap or (state.kafka_bootstrap if localstack.alive(state.pids.get("kafka", -1)) else None)
+    if not bootstrap:
+        raise fail("no Kafka broker: set CLAIMTRACK_KAFKA_BOOTSTRAP, or run `claimtrack up` for the local stack", 1)
+    asyncio.run(require_broker(bootstrap))
+    return bootstrap
+
+
+def database_address(s: Settings) -> str:
+    """The database to use: the configured one, else the running local stack's; it must answer."""
+    state = localstack.read_state(s.home)
     database = s.database_url or (state.database_url if localstack.alive(state.pids.get("postgres", -1)) else None)
-    if not bootstrap or not database:
-        missing = "Kafka broker" if not bootstrap else "PostgreSQL database"
-        raise fail(f"no {missing}: set CLAIMTRACK_KAFKA_BOOTSTRAP and CLAIMTRACK_DATABASE_URL, "
-                   f"or run `claimtrack up` for the local stack")
-    return bootstrap, database
+    if not database:
+        raise fail("no PostgreSQL database: set CLAIMTRACK_DATABASE_URL, or run `claimtrack up` for the local stack", 1)
+    asyncio.run(require_database(database))
+    return database
+
+
+def addresses(s: Settings) -> tuple[str, str]:
+    """The broker and the database, for commands that need both."""
+    return broker_address(s), database_address(s)
+
+
+def settings_error(exc: ValidationError) -> str:
+    """A settings error in one line, named by its environment variable."""
+    first = exc.errors()[0]
+    name = "CLAIMTRACK_" + "_".join(str(p) for p in first["loc"]).upper()
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{name}={first.get('input')!s:.60}: {first['msg']}{more}"
+
+
+LONG_RUNNING = {"worker", "project", "subscribe"}
 
 
 @app.callback()
-def _logging() -> None:
+def _logging(ctx: typer.Context) -> None:
     """Structured logs go to standard error; standard output is for results."""
-    configure_logging(settings().log_level)
+    configure_logging(settings().log_level, long_running=ctx.invoked_subcommand in LONG_RUNNING)
+
+
+def _one_line(message: str, code: int) -> NoReturn:
+    first = message.strip().splitlines()[0] if message.strip() else "unknown error"
+    err.print(f"claimtrack: error: {first}", markup=False, highlight=False, soft_wrap=True)
+    sys.exit(code)
 
 
 def main() -> None:
-    """Entry point: usage errors become one line and exit status 2."""
+    """Entry point: every failure is one line on stderr; exit status 2 for usage, 1 for the rest."""
     try:
         code = app(standalone_mode=False)  # returns the exit code of typer.Exit
     except click.UsageError as exc:
-        err.print(f"claimtrack: error: {exc.format_message()}", markup=False, highlight=False, soft_wrap=True)
-        sys.exit(2)
+        _one_line(exc.format_message(), 2)
+    except ValidationError as exc:  # from Settings(): a bad CLAIMTRACK_* variable
+        _one_line(settings_error(exc), 2)
+    except Unreachable as exc:
+        _one_line(str(exc), 1)
     except click.exceptions.Abort:
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except Exception as exc:
+        if os.environ.get("CLAIMTRACK_LOG_LEVEL", "").lower() == "debug":
+            traceback.print_exc()
+        _one_line(f"{type(exc).__name__}: {exc} (CLAIMTRACK_LOG_LEVEL=debug shows where)", 1)
     sys.exit(code if isinstance(code, int) else 0)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from streams.cli.app import OutputFormat, addresses, app, err, out, settings
+from streams.cli.app import OutputFormat, app, broker_address, err, out, settings
 
 deadletter_app = typer.Typer(help="Events the stream processors refused, with their reasons.", no_args_is_help=True)
 app.add_typer(deadletter_app, name="deadletter")
@@ -21,7 +21,7 @@ def deadletter_list(
     from streams.clients.deadletters import read_letters
 
     s = settings()
-    bootstrap, _ = addresses(s)
+    bootstrap = broker_address(s)
     letters = asyncio.run(read_letters(bootstrap, s.topics.deadletter))
     if format is OutputFormat.json:
         print(json.dumps([letter.model_dump(mode="json") for _, _, letter in letters], indent=2))
@@ -43,7 +43,7 @@ def deadletter_replay(
     from streams.clients.deadletters import replay_letters
 
     s = settings()
-    bootstrap, _ = addresses(s)
+    bootstrap = broker_address(s)
     sent = asyncio.run(replay_letters(
         bootstrap, s.topics.deadletter, group,
         lambda letter: err.print(f"re-submitted {letter.source_topic}[{letter.partition}]@{letter.offset}",

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from streams.cli.app import ExtractFormat, OutputFormat, app, err, fail, out
+from streams.cli.app import ExtractFormat, OutputFormat, app, err, fail, out, settings
 from streams.cli.render import print_score
 from streams.core.corpus import Failure, read_corpus
 from streams.core.evaluation import GoldError, PredictedClaim, article_name, read_gold, score
@@ -20,13 +20,15 @@ def extract(
     paths: Annotated[list[Path], typer.Argument(help="Article files (.txt, .jsonl) or directories")],
     format: Annotated[ExtractFormat, typer.Option("--format", help="Output format")] = ExtractFormat.jsonl,
 ) -> None:
-    """Extract claims offline: no broker, no database."""
+    """Extract claims offline: no broker, no database. Articles are admitted as `replay`
+    admits them: the same size limit and date window."""
+    s = settings()
     failed = 0
     table = Table("source", "actor", "topic", "stance", "evidence")
-    for item in read_corpus(paths):
+    for item in read_corpus(paths, s.date_window, s.max_article_bytes):
         if isinstance(item, Failure):
             failed += 1
-            err.print(f"skipped {item.source}: {item.reason}", markup=False, highlight=False)
+            err.print(f"refused {item.source}: {item.reason}", markup=False, highlight=False)
             continue
         for claim in extract_claims(item):
             row = {"source": item.source, "article_id": item.article_id, "actor": claim.actor_id,

@@ -8,7 +8,7 @@ import typer
 
 from storage import queries
 from storage.readonly import connect_readonly
-from streams.cli.app import OutputFormat, TopicName, addresses, app, fail, out, settings
+from streams.cli.app import OutputFormat, TopicName, addresses, app, database_address, fail, out, settings
 from streams.cli.render import print_versions
 from streams.core.extraction.registry import load_registry
 
@@ -54,7 +54,7 @@ def history(
 ) -> None:
     """An actor's position history on a topic (all actors and topics when omitted)."""
     valid_on, believed_at = _parse_date(as_of), _parse_timestamp(known_at)
-    _, database = addresses(settings())
+    database = database_address(settings())
 
     async def run() -> list[queries.VersionRow]:
         conn = await connect_readonly(database)
@@ -76,7 +76,7 @@ def checksum(
     """A checksum of the valid-time history (the same in any arrival order)."""
     from storage.checksum import full_checksum, valid_time_checksum
 
-    _, database = addresses(settings())
+    database = database_address(settings())
 
     async def run() -> str:
         conn = await connect_readonly(database)
@@ -90,15 +90,23 @@ def checksum(
 
 @app.command()
 def rebuild() -> None:
-    """Drop the projection, re-read the log from the beginning, and compare full checksums."""
+    """Rebuild the projection from the log beside the live one, swap it in, and compare full checksums."""
+    from streams.clients.admin import LogUnreadable
+    from streams.clients.reach import Unreachable
+    from streams.processors.runner import limits_of
     from streams.projector.service import Projector
 
     s = settings()
-    bootstrap, database = addresses(s)
-    before, after = asyncio.run(Projector(bootstrap, database, s.topics).rebuild())
-    out.print(f"full checksum before {before}")
-    out.print(f"full checksum after  {after}")
-    if before != after:
+    try:
+        bootstrap, database = addresses(s)
+        done = asyncio.run(Projector(bootstrap, database, s.topics, limits=limits_of(s)).rebuild())
+    except (LogUnreadable, Unreachable) as exc:
+        raise fail(f"{exc}; nothing was dropped", 1) from None
+    rate = done.events / done.seconds if done.seconds > 0 else 0.0
+    out.print(f"rebuilt from {done.events} events in {done.seconds:.1f}s ({rate:,.0f} events/s)")
+    out.print(f"full checksum before {done.before}")
+    out.print(f"full checksum after  {done.after}")
+    if done.before != done.after:
         raise fail("the rebuilt projection differs from the one it replaced", 1)
 
 
@@ -107,7 +115,7 @@ def positions(
     format: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = OutputFormat.table,
 ) -> None:
     """Every actor's current position on each topic."""
-    _, database = addresses(settings())
+    database = database_address(settings())
 
     async def run() -> list[queries.VersionRow]:
         conn = await connect_readonly(database)

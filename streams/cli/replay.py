@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from streams.cli.app import DEFAULT_SEEDS, addresses, app, err, fail, out, settings
-from streams.clients.producer import Order, arrange
+from streams.cli.app import DEFAULT_SEEDS, app, broker_address, database_address, err, fail, out, settings
+from streams.clients.producer import Order, ReplayResult, arrange, refuse
 from streams.clients.producer import replay as produce
 from streams.config import Settings
 from streams.core.corpus import Failure, read_corpus
@@ -28,47 +28,54 @@ def replay(
 
 
 def replay_corpus(s: Settings, paths: list[Path], order: Order, seed: int | None, wait: bool,
-            worker_pid: int | None = None) -> None:
+                  worker_pid: int | None = None) -> None:
     from streams.clients.admin import ensure_topics
     from streams.clients.lag import wait_until_caught_up
 
     for path in paths:
         if not path.exists():
             raise fail(f"no such file or directory: {path}")
-    bootstrap, database = addresses(s)
-    items = list(read_corpus(paths))
-    failures = [i for i in items if isinstance(i, Failure)]
-    for f in failures:
-        err.print(f"skipped {f.source}: {f.reason}", markup=False, highlight=False)
+    bootstrap = broker_address(s)
+    database = database_address(s) if wait else ""
+    items = list(read_corpus(paths, s.date_window, s.max_article_bytes))
+    report = ReplayResult()
+    for f in (i for i in items if isinstance(i, Failure)):
+        refuse(report, f, lambda _: None)
     articles = arrange([i for i in items if not isinstance(i, Failure)], order, seed)
 
     def worker_alive() -> bool:
         return worker_pid is None or localstack.alive(worker_pid)
 
     async def run() -> None:
-        await ensure_topics(bootstrap, [*s.topics.projected, s.topics.deadletter], s.partitions)
+        t = s.topics
+        await ensure_topics(bootstrap, [*t.projected, t.deadletter], s.partitions, t.message_bytes)
         with Progress(TextColumn("replaying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err, transient=True) as bar:
             task = bar.add_task("replay", total=len(articles))
-            result = await produce(bootstrap, s.topics.articles, articles, s.max_article_bytes,
-                                   on_progress=lambda _: bar.advance(task))
-        failures.extend(result.failures)
-        for f in result.failures:
-            err.print(f"skipped {f.source}: {f.reason}", markup=False, highlight=False)
-        out.print(f"replayed {result.produced} articles to {s.topics.articles}, {len(failures)} failed")
+            sent = await produce(bootstrap, t.articles, articles, s.max_article_bytes, t.message_bytes,
+                                 on_progress=lambda _: bar.advance(task))
+        report.merge(sent)
+        print_report(report, t.articles)
         if wait:
             started = time.monotonic()
             lag = await wait_until_caught_up(s, bootstrap, database, s.wait_timeout, still_running=worker_alive)
             out.print(f"projection caught up in {time.monotonic() - started:.1f}s")
             if lag.dead_letters:
-                out.print(f"{lag.dead_letters} dead letter(s) in {s.topics.deadletter}: "
+                out.print(f"{lag.dead_letters} dead letter(s) in {t.deadletter}: "
                           "see `claimtrack deadletter list`")
 
     try:
         asyncio.run(run())
     except (TimeoutError, RuntimeError) as exc:
         raise fail(f"{exc}; see {s.home / 'logs' / 'worker.log'}" if worker_pid else str(exc), 1) from exc
-    if failures:
+    if report.failures:
         raise typer.Exit(1)
 
 
+def print_report(report: ReplayResult, topic: str) -> None:
+    """What was refused and why, then file by file what was sent and refused, then the sum."""
+    for f in report.failures:
+        err.print(f"refused {f.source}: {f.reason}", markup=False, highlight=False, soft_wrap=True)
+    for name, (sent, refused) in report.by_file.items():
+        err.print(f"{name}: sent {sent}, refused {refused}", markup=False, highlight=False, soft_wrap=True)
+    out.print(f"replayed {report.produced} articles to {topic}, {len(report.failures)} refused")

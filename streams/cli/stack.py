@@ -13,7 +13,7 @@ import typer
 from schemas.events import TRACKED_TOPICS
 from storage import queries
 from storage.migrate import migrate_database
-from streams.cli.app import DEFAULT_SEEDS, OutputFormat, addresses, app, err, fail, out, settings
+from streams.cli.app import DEFAULT_SEEDS, OutputFormat, addresses, app, database_address, err, fail, out, settings
 from streams.cli.render import print_versions
 from streams.cli.replay import replay_corpus
 from streams.clients.producer import Order
@@ -58,14 +58,17 @@ def status() -> None:
 @app.command()
 def down() -> None:
     """Stop the worker and the local stack by the pids they recorded."""
-    stopped = localstack.down(settings().home)
-    out.print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
+    home = settings().home
+    stopped = localstack.down(home)
+    if not stopped:  # as pkill does: nothing matched is a failure the caller can test
+        raise fail(f"nothing to stop: no local stack runs under {home}", 1)
+    out.print("stopped: " + ", ".join(stopped))
 
 
 @app.command()
 def migrate() -> None:
     """Apply the projection's SQL migrations."""
-    _, database = addresses(settings())
+    database = database_address(settings())
     applied = asyncio.run(migrate_database(database))
     out.print("applied: " + ", ".join(applied) if applied else "the projection schema is up to date")
 

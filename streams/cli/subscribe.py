@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from streams.cli.app import SubscribeFormat, TopicName, addresses, app, settings
+from streams.cli.app import SubscribeFormat, TopicName, app, broker_address, settings
 from streams.core.extraction.registry import load_registry
 
 
@@ -27,7 +27,7 @@ def subscribe(
     from streams.clients.subscriber import subscribe as run_subscriber
 
     s = settings()
-    bootstrap, _ = addresses(s)
+    bootstrap = broker_address(s)
     actor_id = None
     if actor:
         registered = load_registry().find(actor)

@@ -14,18 +14,42 @@ from aiokafka.errors import (
 )
 
 
-async def ensure_topics(bootstrap: str, names: list[str], partitions: int) -> None:
-    """Create the topics that do not exist yet (one replica: a local or test broker)."""
+async def ensure_topics(bootstrap: str, names: list[str], partitions: int, message_bytes: int) -> None:
+    """Create the topics that do not exist yet (one replica: a local or test broker), each
+    configured to carry messages of ``message_bytes``, whatever the broker's default."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in names if n not in existing]
+        configs = {"max.message.bytes": str(message_bytes)}
+        missing = [NewTopic(n, num_partitions=partitions, replication_factor=1, topic_configs=configs)
+                   for n in names if n not in existing]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
     finally:
         await admin.close()
+
+
+class LogUnreadable(RuntimeError):
+    """The log cannot be read: the broker is unreachable or a topic is missing."""
+
+
+async def readable_log(bootstrap: str, topics: list[str]) -> dict[tuple[str, int], int]:
+    """The end offsets of ``topics``, once it is known that every one of them exists and
+    can be read; LogUnreadable says which broker or topic failed."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15_000)
+    try:
+        await admin.start()
+    except KafkaError as exc:
+        raise LogUnreadable(f"cannot reach the Kafka broker at {bootstrap}: {type(exc).__name__}") from None
+    try:
+        missing = sorted(set(topics) - set(await admin.list_topics()))
+    finally:
+        await admin.close()
+    if missing:
+        raise LogUnreadable(f"the broker at {bootstrap} has no topic {', '.join(missing)}")
+    return await end_offsets(bootstrap, topics)
 
 
 async def partitions_of(consumer: AIOKafkaConsumer, topic: str, timeout: float = 30.0) -> list[TopicPartition]:

@@ -6,18 +6,21 @@ no database.
 
 import json
 import re
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
+from schemas import encode_event
 from schemas.events import Article
 from schemas.ids import article_id_for
 from streams.core.extraction.text import paragraphs
+from streams.core.handlers import article_event, size_refusal
+from streams.core.metadata import MANIFEST_NAME, CorpusError, Manifest, Metadata, load_manifest, metadata_from
+from streams.core.plausible import DateWindow
 
-MANIFEST_NAME = "manifest.toml"
+__all__ = ["MANIFEST_NAME", "CorpusError", "Failure", "Metadata", "build_article", "read_corpus"]
 _MONTHS = {
     name: number
     for number, names in enumerate(
@@ -39,18 +42,8 @@ _STAMP_LINE = re.compile(r"^\s*(?:updated|published|posted|last\s+updated|date)\
 _DATELINE = re.compile(rf"^\s*[A-Z][A-Z .'-]{{2,40}}(?:\([^)]*\))?,\s+(?i:{_MONTH})\s+{_DAY}\b", re.M)
 _YEAR_MENTION = re.compile(r"\b((?:19|20)\d{2})\b")
 _LEAD_CHARS = 800
-
-
-class CorpusError(ValueError):
-    """A file that cannot be read as an article; the message says why."""
-
-
-@dataclass(frozen=True)
-class Metadata:
-    title: str | None = None
-    outlet: str | None = None
-    url: str | None = None
-    published_at: date | None = None
+# Any instant of the same encoded length as a real one: the size check must not read the clock.
+_SIZING_TIME = datetime(2000, 1, 1, 0, 0, 0, 1, UTC)
 
 
 def _to_date(match: re.Match[str]) -> date | None:
@@ -136,26 +129,6 @@ def build_article(text: str, source: str, meta: Metadata | None = None) -> Artic
     )
 
 
-def _metadata(row: dict[str, Any]) -> Metadata:
-    published = row.get("published_at")
-    if isinstance(published, str) and published:
-        published = date.fromisoformat(published[:10])
-    return Metadata(
-        title=row.get("title") or None,
-        outlet=row.get("outlet") or None,
-        url=row.get("url") or None,
-        published_at=published or None,
-    )
-
-
-def load_manifest(directory: Path) -> dict[str, Metadata]:
-    path = directory / MANIFEST_NAME
-    if not path.exists():
-        return {}
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return {name: _metadata(row) for name, row in data.items() if isinstance(row, dict)}
-
-
 def _read_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
@@ -184,36 +157,67 @@ class Failure:
     reason: str
 
 
-def read_corpus(paths: list[Path]) -> Iterator[Article | Failure]:
-    """Every article in the given files and directories; unreadable ones as Failure."""
-    manifests: dict[Path, dict[str, Metadata]] = {}
+def read_corpus(paths: list[Path], window: DateWindow | None = None,
+                max_event_bytes: int | None = None) -> Iterator[Article | Failure]:
+    """Every article in the given files and directories; what cannot be read as an
+    article, carries a date outside ``window``, or makes an event over ``max_event_bytes``
+    (the limit every stage shares) as a Failure saying why."""
+    admit = _Admission(window, max_event_bytes)
+    manifests: dict[Path, Manifest] = {}
     for path in corpus_files(paths):
         source = str(path)
         if path.parent not in manifests:
             manifests[path.parent] = load_manifest(path.parent)
-        meta = manifests[path.parent].get(path.name)
+            if manifests[path.parent].broken:
+                yield Failure(str(path.parent / MANIFEST_NAME),
+                              f"{manifests[path.parent].broken}; no file of {path.parent} is read")
+        manifest = manifests[path.parent]
+        if manifest.broken:
+            continue
         try:
             if not path.exists():
                 raise CorpusError("no such file")
             if path.suffix == ".jsonl":
-                yield from _read_jsonl(path)
+                yield from _read_jsonl(path, admit)
                 continue
             if path.suffix != ".txt":
                 raise CorpusError("not an article file (.txt or .jsonl)")
-            yield build_article(_read_text(path), source, meta)
+            meta = manifest.entries.get(path.name)
+            if isinstance(meta, str):
+                raise CorpusError(meta)
+            yield admit(build_article(_read_text(path), source, meta))
         except CorpusError as exc:
             yield Failure(source, str(exc))
 
 
-def _read_jsonl(path: Path) -> Iterator[Article | Failure]:
+@dataclass(frozen=True)
+class _Admission:
+    window: DateWindow | None
+    max_event_bytes: int | None
+
+    def __call__(self, article: Article) -> Article:
+        today = datetime.now(UTC).date()
+        if self.window is not None and (reason := self.window.refusal(article.published_at, today)):
+            raise CorpusError(f"{reason} ({article.date_source})")
+        if self.max_event_bytes is not None:
+            size = len(encode_event(article_event(article, _SIZING_TIME)))
+            if reason := size_refusal(size, self.max_event_bytes):
+                raise CorpusError(reason)
+        return article
+
+
+def _read_jsonl(path: Path, admit: _Admission) -> Iterator[Article | Failure]:
     for number, line in enumerate(_read_text(path).splitlines(), start=1):
         if not line.strip():
             continue
         source = f"{path}:{number}"
         try:
-            row = json.loads(line)
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise CorpusError(f"not JSON: {exc.msg} at column {exc.colno}") from None
             if not isinstance(row, dict) or not isinstance(row.get("text"), str):
                 raise CorpusError("no 'text' field")
-            yield build_article(row["text"], source, _metadata(row))
-        except (json.JSONDecodeError, CorpusError, ValueError) as exc:
-            yield Failure(source, f"line {number}: {exc}")
+            yield admit(build_article(row["text"], source, metadata_from(row)))
+        except CorpusError as exc:
+            yield Failure(source, str(exc))

@@ -5,6 +5,7 @@ of this is tested without a broker."""
 from datetime import UTC, date, datetime, time
 
 from schemas import (
+    Article,
     ArticlePublished,
     ClaimExtracted,
     DecodeError,
@@ -15,6 +16,7 @@ from schemas import (
     decode_event,
 )
 from streams.core.extraction import extract
+from streams.core.plausible import DateWindow
 from streams.core.versioning import Outcome
 
 CE_SOURCE = "claimtrack/version-processor"
@@ -25,17 +27,32 @@ def valid_time(day: date | None) -> datetime | None:
     return None if day is None else datetime.combine(day, time(), UTC)
 
 
-def article_from(value: bytes | None, max_bytes: int) -> ArticlePublished:
-    """The article an input message carries; DecodeError says why it carries none."""
+def article_event(article: Article, now: datetime) -> ArticlePublished:
+    """The event that publishes ``article``; valid time is its publication date."""
+    return ArticlePublished.create(article, occurred_at=valid_time(article.published_at), produced_at=now)
+
+
+def size_refusal(size: int, max_bytes: int) -> str | None:
+    """Why an article event of ``size`` bytes is refused: the one limit the producer, the
+    processors, `extract` and the topics' configuration share."""
+    if size <= max_bytes:
+        return None
+    return f"article event of {size} bytes exceeds the limit of {max_bytes} (CLAIMTRACK_MAX_ARTICLE_BYTES)"
+
+
+def article_from(value: bytes | None, max_bytes: int, window: DateWindow, at: datetime) -> ArticlePublished:
+    """The article an input message written at ``at`` carries; DecodeError says why it carries none."""
     if value is None:
         raise DecodeError(TOMBSTONE)
-    if len(value) > max_bytes:
-        raise DecodeError(f"event of {len(value)} bytes exceeds the {max_bytes} limit")
+    if reason := size_refusal(len(value), max_bytes):
+        raise DecodeError(reason)
     published = decode_event(value)
     if not isinstance(published, ArticlePublished):
         raise DecodeError(f"expected ArticlePublished, got {published.event_type}")
     if not published.data.text.strip():
         raise DecodeError("empty article text")
+    if reason := window.event_refusal(published, at.date()):
+        raise DecodeError(reason)
     return published
 
 
@@ -45,13 +62,15 @@ def claim_events(published: ArticlePublished, at: datetime) -> list[ClaimExtract
             for claim in extract(published.data)]
 
 
-def claim_from(value: bytes | None) -> ClaimExtracted:
-    """The claim an input message carries; DecodeError says why it carries none."""
+def claim_from(value: bytes | None, window: DateWindow, at: datetime) -> ClaimExtracted:
+    """The claim an input message written at ``at`` carries; DecodeError says why it carries none."""
     if value is None:
         raise DecodeError(TOMBSTONE)
     extracted = decode_event(value)
     if not isinstance(extracted, ClaimExtracted):
         raise DecodeError(f"expected ClaimExtracted, got {extracted.event_type}")
+    if reason := window.event_refusal(extracted, at.date()):
+        raise DecodeError(reason)
     return extracted
 
 

@@ -43,6 +43,8 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
         table_standby_replicas=0,
         consumer_group_instance_id=settings.group_instance_id,
         TableManager=SeekFirstTableManager,
+        consumer_max_fetch_size=settings.topics.message_bytes,
+        producer_max_request_size=settings.topics.message_bytes,
     )
     t = settings.topics
     def raw_topic(name: str) -> faust.TopicT:  # bytes in, bytes out: the schemas package decodes
@@ -67,7 +69,8 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
     async def extract_articles(stream: faust.StreamT) -> None:
         async for event in stream.events():
             try:
-                published = article_from(event.value, settings.max_article_bytes)
+                published = article_from(event.value, settings.max_article_bytes, settings.date_window,
+                                         _message_time(event))
             except DecodeError as exc:
                 await dead_letter(event, "extract", str(exc))
                 continue
@@ -86,7 +89,7 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
     async def version_claims(stream: faust.StreamT) -> None:
         async for event in stream.events():
             try:
-                claim = claim_from(event.value).data
+                claim = claim_from(event.value, settings.date_window, _message_time(event)).data
             except DecodeError as exc:
                 await dead_letter(event, "version", str(exc))
                 continue

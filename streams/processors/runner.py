@@ -9,9 +9,10 @@ from storage.migrate import migrate_database
 from storage.retry import retrying
 from streams.clients.admin import ensure_topics
 from streams.config import Settings
-from streams.logs import log
+from streams.logs import limit_client_lines, log
 from streams.processors.app import create_app
-from streams.projector.service import Projector
+from streams.processors.watchdog import BrokerLost, watch_broker
+from streams.projector.service import Limits, Projector
 
 
 async def prepare(settings: Settings, bootstrap: str, database_url: str) -> None:
@@ -21,14 +22,24 @@ async def prepare(settings: Settings, bootstrap: str, database_url: str) -> None
     if applied:
         log.info("migrated", applied=applied)
     t = settings.topics
-    await ensure_topics(bootstrap, [*t.projected, t.deadletter], settings.partitions)
+    await ensure_topics(bootstrap, [*t.projected, t.deadletter], settings.partitions, t.message_bytes)
+
+
+def limits_of(settings: Settings) -> Limits:
+    return Limits(settings.date_window, settings.max_article_bytes)
 
 
 def run_worker(settings: Settings, bootstrap: str, database_url: str, with_projector: bool = True) -> None:
     asyncio.run(prepare(settings, bootstrap, database_url))
     app = create_app(settings, bootstrap)
+
+    @app.task
+    async def watch() -> None:
+        limit_client_lines()  # faust has installed its log handlers by now
+        await watch_broker(bootstrap, settings.broker_give_up, app.crash)
+
     if with_projector:
-        projector = Projector(bootstrap, database_url, settings.topics)
+        projector = Projector(bootstrap, database_url, settings.topics, limits=limits_of(settings))
 
         @app.task
         async def project() -> None:
@@ -46,6 +57,16 @@ def run_projector(settings: Settings, bootstrap: str, database_url: str) -> None
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await Projector(bootstrap, database_url, settings.topics).run(stop)
+        lost: list[BrokerLost] = []
+
+        async def give_up(exc: BrokerLost) -> None:
+            lost.append(exc)
+            stop.set()
+
+        watcher = asyncio.create_task(watch_broker(bootstrap, settings.broker_give_up, give_up))
+        await Projector(bootstrap, database_url, settings.topics, limits=limits_of(settings)).run(stop)
+        watcher.cancel()
+        if lost:
+            raise lost[0]
 
     asyncio.run(main())

@@ -2,35 +2,54 @@
 the offsets stored in PostgreSQL (not Kafka's committed ones)."""
 
 import asyncio
+import contextlib
+import dataclasses
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from schemas import ArticlePublished
 from schemas.deadletter import DeadLetter
+from schemas.events import Envelope
 from storage.checksum import full_checksum
 from storage.locks import hold_projector_lock, release_projector_lock, take_projector_lock
-from storage.migrate import drop_projection, migrate
-from storage.projection import LogRecord, apply_batch, load_offsets
+from storage.migrate import migrate
+from storage.projection import LogRecord, RowRefused, apply_batch, load_offsets
 from storage.retry import retrying
-from streams.clients.admin import end_offsets, partitions_of
+from storage.shadow import enter_shadow, leave_shadow, swap_in_shadow
+from streams.clients.admin import partitions_of, readable_log
 from streams.clients.deadletters import decode_or_reason, letter_for, send_letters
 from streams.config import Topics
+from streams.core.handlers import size_refusal
+from streams.core.plausible import DateWindow
 from streams.logs import log
 
 
-def to_record(msg: Any, topics: Topics) -> tuple[LogRecord, DeadLetter | None]:
+@dataclass(frozen=True)
+class Limits:
+    """What the processors refuse, the projector refuses too, so it never applies an event
+    its processor refused."""
+
+    window: DateWindow = field(default_factory=DateWindow)
+    max_article_bytes: int = 2_000_000
+
+
+def to_record(msg: Any, topics: Topics, limits: Limits) -> tuple[LogRecord, DeadLetter | None]:
     """The record the projection applies, and the dead letter of a message it cannot take
-    (undecodable, or an event of a type that does not belong on its topic): that record
-    carries no event, so only its offset moves. On the topics that the stream processors
-    check, their stage has dead-lettered it already."""
+    (undecodable, an event of a type that does not belong on its topic, an article over
+    the size limit, a date outside the window): that record carries no event, so only
+    its offset moves. On the topics that the stream processors check, their stage has
+    refused it by the same rules and dead-lettered it already."""
     timestamp = datetime.fromtimestamp(msg.timestamp / 1000, UTC)
     event, reason = decode_or_reason(msg.value)
-    if event is not None and event.event_type not in topics.carries(msg.topic):
-        reason = f"a {event.event_type} on {msg.topic}, which carries {', '.join(topics.carries(msg.topic))} only"
-        event = None
+    if event is not None:
+        reason = refusal(msg.topic, event, len(msg.value), timestamp, topics, limits)
+        event = None if reason else event
     letter = None
     if reason is not None and msg.topic not in topics.checked_upstream:
         letter = letter_for(msg, "project", reason)
@@ -40,12 +59,31 @@ def to_record(msg: Any, topics: Topics) -> tuple[LogRecord, DeadLetter | None]:
     return LogRecord(msg.topic, msg.partition, msg.offset, timestamp, event), letter
 
 
+def refusal(topic: str, event: Envelope, size: int, written: datetime, topics: Topics,
+            limits: Limits) -> str | None:
+    if event.event_type not in topics.carries(topic):
+        return f"a {event.event_type} on {topic}, which carries {', '.join(topics.carries(topic))} only"
+    if isinstance(event, ArticlePublished) and (reason := size_refusal(size, limits.max_article_bytes)):
+        return reason
+    return limits.window.event_refusal(event, written.date())
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    before: str  # full checksums
+    after: str
+    events: int
+    seconds: float
+
+
 class Projector:
-    def __init__(self, bootstrap: str, database_url: str, topics: Topics, batch_size: int = 500) -> None:
+    def __init__(self, bootstrap: str, database_url: str, topics: Topics, batch_size: int = 500,
+                 limits: Limits = Limits()) -> None:
         self.bootstrap = bootstrap
         self.database_url = database_url
         self.topics = topics
         self.batch_size = batch_size
+        self.limits = limits
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Project until ``stop`` is set, riding out PostgreSQL restarts with backoff: a
@@ -64,11 +102,14 @@ class Projector:
             await conn.close()
 
     async def _consume(self, conn: asyncpg.Connection, done: Callable[[], bool],
-                       until: dict[tuple[str, int], int] | None = None) -> None:
-        """Apply the log from the stored offsets until ``done()``, or until ``until`` is reached."""
+                       until: dict[tuple[str, int], int] | None = None) -> int:
+        """Apply the log from the stored offsets until ``done()``, or until ``until`` is
+        reached; returns how many records were read."""
+        size = self.topics.message_bytes
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
-                                    auto_offset_reset="earliest")
-        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True)
+                                    auto_offset_reset="earliest", max_partition_fetch_bytes=size)
+        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True,
+                                    max_request_size=size)
         await consumer.start()
         await producer.start()
         try:
@@ -83,37 +124,66 @@ class Projector:
                     consumer.seek(tp, offset)
             log.info("projector started", partitions=len(tps), resumed=len(stored))
             position = dict(stored)
+            count = 0
             while not done():
                 if until is not None and all(position.get(k, 0) >= end for k, end in until.items()):
-                    return
+                    return count
                 batch = await consumer.getmany(timeout_ms=300, max_records=self.batch_size)
-                read = [to_record(m, self.topics) for msgs in batch.values() for m in msgs]
+                messages = [m for msgs in batch.values() for m in msgs]
+                read = [to_record(m, self.topics, self.limits) for m in messages]
                 records = [record for record, _ in read]
+                count += len(records)
                 if records:
                     # Dead letters first: the offsets that skip their messages commit with the rows.
                     await send_letters(producer, self.topics.deadletter, [letter for _, letter in read if letter])
-                    await apply_batch(conn, records)
+                    await self._apply(conn, producer, messages, records)
                     for r in records:
                         position[(r.topic, r.partition)] = max(position.get((r.topic, r.partition), 0), r.offset + 1)
+            return count
         finally:
             await producer.stop()
             await consumer.stop()
 
-    async def rebuild(self) -> tuple[str, str]:
-        """Drop the projection and re-read the log from the beginning; returns the full
-        checksum before and after. A running projector is disconnected and waits on the
-        projector lock until the rebuild is done, then resumes from the rebuilt offsets."""
+    async def _apply(self, conn: asyncpg.Connection, producer: AIOKafkaProducer, messages: list[Any],
+                     records: list[LogRecord]) -> None:
+        """Apply the batch; a record whose rows PostgreSQL refuses is dead-lettered and the
+        batch applied again without it, its offset still moving."""
+        while True:
+            try:
+                await apply_batch(conn, records)
+                return
+            except RowRefused as refused:
+                i = records.index(refused.record)
+                await send_letters(producer, self.topics.deadletter,
+                                   [letter_for(messages[i], "project", refused.reason)])
+                records[i] = dataclasses.replace(records[i], event=None)
+
+    async def rebuild(self) -> Rebuilt:
+        """Re-read the log from the beginning into a projection built beside the live one,
+        then swap it in; the full checksums before and after say whether anything changed.
+        The log is checked first: a broker or topic that cannot be read drops nothing. A
+        running projector is disconnected and waits on the projector lock until the
+        rebuild is done, then resumes from the rebuilt offsets."""
+        ends = await readable_log(self.bootstrap, list(self.topics.projected))
         conn = await asyncpg.connect(self.database_url)
         try:
             await take_projector_lock(conn)
             await migrate(conn)
             before = await full_checksum(conn)
-            await drop_projection(conn)
-            await migrate(conn)
-            ends = await end_offsets(self.bootstrap, list(self.topics.projected))
-            await self._consume(conn, lambda: False, until={k: v for k, v in ends.items() if v})
+            started = time.monotonic()
+            await enter_shadow(conn)
+            try:
+                await migrate(conn)
+                events = await self._consume(conn, lambda: False, until={k: v for k, v in ends.items() if v})
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await leave_shadow(conn)
+                raise
+            await swap_in_shadow(conn)
+            seconds = time.monotonic() - started
             after = await full_checksum(conn)
             await release_projector_lock(conn)
-            return before, after
+            return Rebuilt(before, after, events, seconds)
         finally:
             await conn.close()
+

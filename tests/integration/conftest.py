@@ -55,8 +55,10 @@ class Pipeline:
     def bootstrap(self) -> str:
         return str(self.settings.kafka_bootstrap)
 
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        run = subprocess.run([sys.executable, "-m", "streams", *args], cwd=self.repo, env=self.env,
+    def cli(self, *args: str, check: bool = True,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """Run a claimtrack command of this deployment; ``env`` overrides its environment."""
+        run = subprocess.run([sys.executable, "-m", "streams", *args], cwd=self.repo, env={**self.env, **(env or {})},
                              capture_output=True, text=True, timeout=300)
         if check and run.returncode != 0:
             raise AssertionError(f"claimtrack {' '.join(args)} exited {run.returncode}:\n{run.stdout}\n{run.stderr}")

@@ -1,6 +1,7 @@
 """Real Kafka and PostgreSQL for the integration tests, in this order of preference:
 addresses given in the environment, containers when a Docker engine answers, and
-otherwise the embedded local stack (noida-db and a throwaway PostgreSQL cluster)."""
+otherwise the embedded local stack (Apache Kafka, or noida-db without Java, and a
+throwaway PostgreSQL cluster)."""
 
 import contextlib
 import os
@@ -35,9 +36,10 @@ def kafka(home: Path) -> Iterator[tuple[str, str]]:
         with KafkaContainer("confluentinc/cp-kafka:7.6.0").with_kraft() as container:
             yield container.get_bootstrap_server(), "testcontainers"
     else:
-        bootstrap, pid = localstack.start_broker(home)
+        kind, _ = localstack.choose_broker(os.environ.get("CLAIMTRACK_BROKER", "auto"))
+        bootstrap, pid = localstack.start_broker(home, kind=kind)
         try:
-            yield bootstrap, "embedded noida-db"
+            yield bootstrap, f"embedded {localstack.broker_name(kind)}"
         finally:
             localstack.stop_pid(pid)
 

@@ -2,6 +2,7 @@
 known-at, rebuilds, downstream consumers."""
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from streams.devstack.processes import free_port
 from tests.integration.conftest import Pipeline
 
 pytestmark = pytest.mark.integration
@@ -82,9 +84,24 @@ def test_rebuild_keeps_the_full_checksum_and_the_worker_goes_on(pipeline: Pipeli
     before = pipeline.cli("checksum", "--full").stdout.strip()
     run = pipeline.cli("rebuild")
     lines = run.stdout.split("\n")
-    assert f"full checksum before {before}" in lines[0] and lines[1].endswith(before)
+    assert re.fullmatch(r"rebuilt from \d+ events in [\d.]+s \([\d,]+ events/s\)", lines[0]), lines[0]
+    assert f"full checksum before {before}" in lines[1] and lines[2].endswith(before)
     # The worker's projector was disconnected by the rebuild; it resumes from the rebuilt offsets.
     pipeline.cli("replay", str(corpus["early.txt"]), "--wait")
+    assert pipeline.cli("checksum", "--full").stdout.strip() == before
+
+
+def test_a_rebuild_that_cannot_read_the_log_drops_nothing(pipeline: Pipeline) -> None:
+    pipeline.cli("replay", "seeds", "--wait")
+    before = pipeline.cli("checksum", "--full").stdout.strip()
+    closed = f"127.0.0.1:{free_port()}"
+    gone = pipeline.cli("rebuild", check=False, env={"CLAIMTRACK_KAFKA_BOOTSTRAP": closed})
+    assert gone.returncode == 1
+    [line] = gone.stderr.strip().splitlines()
+    assert line.startswith(f"claimtrack: error: cannot reach the Kafka broker at {closed}")
+    assert line.endswith("; nothing was dropped")
+    other = pipeline.cli("rebuild", check=False, env={"CLAIMTRACK_TOPIC_PREFIX": "nothing-here"})
+    assert other.returncode == 1 and "has no topic nothing-here.articles" in other.stderr
     assert pipeline.cli("checksum", "--full").stdout.strip() == before
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from schemas import Article
 from streams.core.corpus import Failure, build_article, find_published_date, read_corpus, split_title
+from streams.core.plausible import DateWindow
 
 
 @pytest.mark.parametrize(
@@ -78,3 +79,66 @@ def test_bad_files_are_reported_one_by_one(tmp_path: Path) -> None:
     assert reasons == {"empty.txt": "empty article", "latin1.txt": "not UTF-8 (byte 3)", "missing.txt": "no such file",
                        "notes.md": "not an article file (.txt or .jsonl)"}
     assert sum(isinstance(i, Article) for i in items) == 1
+
+
+GOOD = "Talks resume in Geneva\nMOSCOW, June 6. Sergei Ryabkov said Moscow is open to talks.\n"
+
+
+def test_a_bad_manifest_entry_refuses_that_file_only_in_one_line(tmp_path: Path) -> None:
+    for name in ("a.txt", "b.txt", "c.txt", "d.txt"):
+        (tmp_path / name).write_text(GOOD + name)
+    (tmp_path / "manifest.toml").write_text(
+        '"d.txt" = "not a table"\n["a.txt"]\npublished_at = "June 2021"\n["b.txt"]\noutlet = 42\n'
+        '["c.txt"]\noutlet = "Wire"\npublished_at = 2021-06-06\n')
+    items = list(read_corpus([tmp_path]))
+    reasons = {Path(i.source).name: i.reason for i in items if isinstance(i, Failure)}
+    assert set(reasons) == {"a.txt", "b.txt", "d.txt"}
+    assert "published_at" in reasons["a.txt"] and "not a date" in reasons["a.txt"]
+    assert reasons["b.txt"].startswith("manifest entry: outlet:")
+    assert all("\n" not in r for r in reasons.values())
+    [good] = [i for i in items if isinstance(i, Article)]
+    assert (Path(good.source).name, good.outlet, good.published_at) == ("c.txt", "Wire", date(2021, 6, 6))
+
+
+@pytest.mark.parametrize("manifest", [b'["a.txt"\noutlet = ', b"\xff\xfe not utf-8", b'a = 1\na = 2\n'])
+def test_a_broken_manifest_refuses_its_folder_in_one_line_and_the_rest_goes_on(tmp_path: Path,
+                                                                               manifest: bytes) -> None:
+    bad, good = tmp_path / "bad", tmp_path / "good"
+    bad.mkdir()
+    good.mkdir()
+    for folder in (bad, good):
+        (folder / "a.txt").write_text(GOOD)
+    (bad / "manifest.toml").write_bytes(manifest)
+    items = list(read_corpus([bad, good]))
+    [failure] = [i for i in items if isinstance(i, Failure)]
+    assert failure.source == str(bad / "manifest.toml") and "\n" not in failure.reason
+    assert [Path(i.source).parent for i in items if isinstance(i, Article)] == [good]
+
+
+def test_a_jsonl_field_of_the_wrong_type_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_text(json.dumps({"text": GOOD, "outlet": ["Wire"]}) + "\n")
+    [failure] = list(read_corpus([path]))
+    assert isinstance(failure, Failure) and failure.reason.startswith("outlet:") and "\n" not in failure.reason
+
+
+def test_dates_outside_the_window_are_refused_with_the_reason(tmp_path: Path) -> None:
+    window = DateWindow(date(1900, 1, 1), date(2026, 12, 1))
+    path = tmp_path / "c.jsonl"
+    rows = [{"text": GOOD, "published_at": day} for day in ("0001-01-01", "9999-12-31", "2021-06-06", "1899-12-31")]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    items = list(read_corpus([path], window))
+    assert [i.published_at for i in items if isinstance(i, Article)] == [date(2021, 6, 6)]
+    reasons = [i.reason for i in items if isinstance(i, Failure)]
+    assert reasons[0] == "publication date 0001-01-01 is outside 1900-01-01..2026-12-01 (manifest)"
+    assert len(reasons) == 3
+
+
+def test_an_article_over_the_shared_limit_is_refused_by_the_reader_with_its_file(tmp_path: Path) -> None:
+    (tmp_path / "big.txt").write_text(GOOD + "More talk of talks. " * 3000)
+    (tmp_path / "small.txt").write_text(GOOD)
+    items = list(read_corpus([tmp_path], max_event_bytes=20_000))
+    [failure] = [i for i in items if isinstance(i, Failure)]
+    assert failure.source == str(tmp_path / "big.txt")
+    assert failure.reason.startswith("article event of ") and "exceeds the limit of 20000" in failure.reason
+    assert [Path(i.source).name for i in items if isinstance(i, Article)] == ["small.txt"]

@@ -1,6 +1,6 @@
 """The stream processors' pure handlers: what they refuse, and what they return."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -15,9 +15,12 @@ from schemas import (
 )
 from schemas.ids import article_id_for
 from streams.core.handlers import article_from, claim_events, claim_from, cloudevent_headers, position_events
+from streams.core.plausible import DateWindow
 from streams.core.versioning import apply_claim
 
 AT = datetime(2024, 5, 1, 12, tzinfo=UTC)
+W = DateWindow(date(1900, 1, 1), date(2030, 1, 1))
+ASSUMED = DateWindow()  # the default: 1900 to a day after writing
 
 
 def _published(text: str, day: date = date(2022, 1, 5)) -> ArticlePublished:
@@ -28,16 +31,16 @@ def _published(text: str, day: date = date(2022, 1, 5)) -> ArticlePublished:
 
 def test_article_from_refuses_what_carries_no_article() -> None:
     good = encode_event(_published("Sergei Ryabkov said that Moscow is open to talks."))
-    assert article_from(good, len(good)).data.text.startswith("Sergei")
+    assert article_from(good, len(good), W, AT).data.text.startswith("Sergei")
     with pytest.raises(DecodeError, match="exceeds"):
-        article_from(good, len(good) - 1)
+        article_from(good, len(good) - 1, W, AT)
     with pytest.raises(DecodeError, match="empty article text"):
-        article_from(encode_event(_published("   ")), 10_000)
+        article_from(encode_event(_published("   ")), 10_000, W, AT)
     claim = claim_events(_published("Sergei Ryabkov said that Moscow is open to talks."), AT)[0]
     with pytest.raises(DecodeError, match="expected ArticlePublished"):
-        article_from(encode_event(claim), 10_000)
+        article_from(encode_event(claim), 10_000, W, AT)
     with pytest.raises(DecodeError, match="expected ClaimExtracted"):
-        claim_from(good)
+        claim_from(good, W, AT)
 
 
 def test_claim_events_take_the_log_time_so_a_rerun_gives_the_same_events() -> None:
@@ -63,6 +66,34 @@ def test_a_late_claim_that_changes_the_past_sends_the_revision_first() -> None:
 
 def test_a_tombstone_is_refused_with_a_reason_not_a_crash() -> None:
     with pytest.raises(DecodeError, match="tombstone"):
-        article_from(None, 10_000)
+        article_from(None, 10_000, W, AT)
     with pytest.raises(DecodeError, match="tombstone"):
-        claim_from(None)
+        claim_from(None, W, AT)
+
+
+@pytest.mark.parametrize("day", [date(1, 1, 1), date(1899, 12, 31), date(2030, 1, 2), date(9999, 12, 31)])
+def test_a_date_outside_the_window_is_refused_with_its_reason(day: date) -> None:
+    text = "Sergei Ryabkov said that Moscow is open to talks."
+    with pytest.raises(DecodeError, match=f"publication date {day.isoformat()} is outside 1900-01-01..2030-01-01"):
+        article_from(encode_event(_published(text, day)), 10_000, W, AT)
+    claim = claim_events(_published(text, date(2022, 1, 5)), AT)[0]
+    odd = claim.model_copy(update={"data": claim.data.model_copy(update={"published_at": day})})
+    with pytest.raises(DecodeError, match="outside"):
+        claim_from(encode_event(odd), W, AT)
+    assert claim_from(encode_event(claim), W, AT) == claim
+
+
+def test_the_window_reads_every_date_a_claim_change_carries() -> None:
+    text = "Sergei Ryabkov said that Moscow is open to talks."
+    claim = claim_events(_published(text, date(2022, 1, 5)), AT)[0]
+    changed = position_events(apply_claim(None, claim.data), AT)[0]
+    assert W.event_refusal(changed, AT.date()) is None
+    assert DateWindow(date(1900, 1, 1), date(2022, 1, 4)).event_refusal(changed, AT.date()) is not None
+
+
+def test_by_default_the_latest_date_is_a_day_after_the_event_was_written() -> None:
+    published = encode_event(_published("Sergei Ryabkov said that Moscow is open to talks.", date(2024, 5, 2)))
+    assert article_from(published, 10_000, ASSUMED, AT).data.published_at == date(2024, 5, 2)
+    with pytest.raises(DecodeError, match=r"2024-05-02 is outside 1900-01-01\.\.2024-05-01"):
+        article_from(published, 10_000, ASSUMED, AT.replace(day=1) - timedelta(days=1))
+    assert ASSUMED.refusal(date(9999, 12, 31), date.max) is None  # a log time at the end of dates: no overflow

@@ -1,0 +1,37 @@
+"""A worker that has lost its broker waits for it, then gives up: the Kafka clients
+would otherwise retry forever, and an operator would see a live process doing nothing."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from streams.clients.reach import broker_answers
+from streams.logs import log
+
+
+class BrokerLost(RuntimeError):
+    """The broker did not answer for longer than the worker is configured to wait."""
+
+
+async def watch_broker(bootstrap: str, give_up_after: float, give_up: Callable[[BrokerLost], Awaitable[None]],
+                       every: float = 2.0) -> None:
+    """Check every ``every`` seconds that the broker answers; after ``give_up_after``
+    seconds without an answer, call ``give_up`` and return."""
+    loop = asyncio.get_running_loop()
+    lost_since: float | None = None
+    while True:
+        await asyncio.sleep(every)
+        if await broker_answers(bootstrap):
+            if lost_since is not None:
+                log.info("the Kafka broker answers again", bootstrap=bootstrap,
+                         after_seconds=round(loop.time() - lost_since, 1))
+            lost_since = None
+            continue
+        if lost_since is None:
+            lost_since = loop.time()
+            log.warning("lost the Kafka broker; waiting for it", bootstrap=bootstrap, give_up_after=give_up_after)
+        elif loop.time() - lost_since >= give_up_after:
+            message = (f"the Kafka broker at {bootstrap} has not answered for {give_up_after:.0f}s "
+                       "(CLAIMTRACK_BROKER_GIVE_UP); the worker stops, and a restart resumes where it left off")
+            log.error(message)
+            await give_up(BrokerLost(message))
+            return
