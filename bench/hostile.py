@@ -137,7 +137,7 @@ def strategies(pool: list[dict[str, Any]]) -> dict[str, st.SearchStrategy[Poison
             doc = put(doc, draw(st.sampled_from(numbers)), draw(st.sampled_from(ODD_NUMBERS)))
         elif cls == "huge_string":
             unit = draw(st.text(min_size=1, max_size=4))
-            size = draw(st.integers(10_000, LIMIT - len(dumps(doc)) - 10_000))
+            size = int((LIMIT - len(dumps(doc)) - 10_000) * draw(st.sampled_from([0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 1])))
             wide = max(len(dumps(unit)), len(dumps(unit, False)))  # bytes of one unit in the JSON, at most
             doc = put(doc, draw(st.sampled_from(texts)), unit * (size // wide))
         elif cls == "extra_fields":

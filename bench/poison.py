@@ -2,9 +2,12 @@
 
 Starts a broker and a PostgreSQL of its own and one `claimtrack worker`, replays good
 articles (seeds/ and generated ones) while sending N hostile events to the articles,
-claims and claim-changes topics, waits until the projection has caught up (a worker
-that died is started again, up to a bound, and counted) and checks that every good
-article is in the projection. The table of input classes comes before the last line:
+claims and claim-changes topics, waits until the projection has caught up and checks
+that every good article is in the projection. A worker that exited, or that is alive
+but made no progress for --stall seconds while behind (faust can leave a crashed app's
+process hanging), is started again, up to a bound, and counted as a restart, as a
+supervisor with a liveness check would. The table of input classes comes before the
+last line:
 
     python bench/poison.py --events 5000 --seed 1 [--broker apache|noida]
     ...
@@ -19,6 +22,7 @@ import asyncio
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -139,7 +143,7 @@ async def projected(database_url: str, ids: list[str]) -> set[str]:
 
 
 def run(services: Services, events: int, seed: int, articles: int, wait_timeout: float = 300,
-        max_restarts: int = 5, only: list[str] | None = None) -> Result:
+        max_restarts: int = 5, only: list[str] | None = None, stall: float = 30) -> Result:
     """One poison run in a deployment of its own (topics, consumer group, database) on ``services``."""
     result, started = Result(events=events), time.monotonic()
     hostile = hostile_events(events, seed, only)
@@ -167,18 +171,24 @@ def run(services: Services, events: int, seed: int, articles: int, wait_timeout:
     sent, refused = asyncio.run(feed())
     result.figures.append(f"sent {len(sent)} hostile events ({sum(refused.values())} refused by the broker) and "
                           f"{len(good)} good articles in {time.monotonic() - phase:.0f}s")
-    phase = time.monotonic()
+    phase, hangs = time.monotonic(), 0
     while worker.revive() and (left := wait_timeout - (time.monotonic() - phase)) > 0:
+        behind = asyncio.run(measure_lag(s, services.bootstrap, url)).total
         try:
-            asyncio.run(wait_until_caught_up(s, services.bootstrap, url, left, still_running=worker.alive))
+            asyncio.run(wait_until_caught_up(s, services.bootstrap, url, min(left, stall), still_running=worker.alive))
             result.caught_up = True
             break
-        except (RuntimeError, TimeoutError):
-            continue
+        except RuntimeError:
+            continue  # it exited: started again above
+        except TimeoutError:
+            if worker.alive() and asyncio.run(measure_lag(s, services.bootstrap, url)).total >= behind:
+                hangs += 1  # alive but stuck, as a supervisor's liveness check would find: killed, started again
+                localstack.stop_pid(worker.proc.pid, signal.SIGKILL)
     lag = asyncio.run(measure_lag(s, services.bootstrap, url))
     result.figures.append(f"caught up: {'yes' if result.caught_up else 'NO'} after {time.monotonic() - phase:.0f}s "
                           f"(left: {lag.processors} unprocessed, {lag.projection} unprojected); worker alive at the "
-                          f"end: {worker.alive()}")
+                          f"end: {worker.alive()}; restarts: {worker.restarts}, {hangs} of them after a hang (alive, "
+                          f"no progress in {stall:.0f}s)")
     localstack.stop_pid(worker.proc.pid)
 
     result.dead_letters = sum(asyncio.run(end_offsets(services.bootstrap, [t.deadletter])).values())
@@ -228,6 +238,8 @@ def main() -> int:
     parser.add_argument("--wait-timeout", type=float, default=300, help="seconds to catch up after the sending")
     parser.add_argument("--max-restarts", type=int, default=5, help="worker restarts before giving up")
     parser.add_argument("--classes", help="only these input classes, comma-separated")
+    parser.add_argument("--stall", type=float, default=30,
+                        help="seconds without progress after which a live worker counts as hung and is restarted")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="claimtrack-poison-"))
     base.chmod(0o755)  # PostgreSQL runs as an unprivileged user when we are root
@@ -238,7 +250,7 @@ def main() -> int:
     try:
         result = run(Services(bootstrap, pg_url.rsplit("/", 1)[0], base), args.events, args.seed,
                      max(20, args.events // 20) if args.articles is None else args.articles, args.wait_timeout,
-                     args.max_restarts, args.classes.split(",") if args.classes else None)
+                     args.max_restarts, args.classes.split(",") if args.classes else None, args.stall)
     finally:
         localstack.stop_pid(pg_pid, 2)  # SIGINT: PostgreSQL's fast shutdown
         localstack.stop_pid(kafka_pid)

@@ -29,7 +29,7 @@ def test_a_short_poison_run_kills_no_worker_and_loses_no_article(
     poison = _bench(repo)
     started = time.monotonic()
     result = poison.run(poison.Services(kafka_bootstrap, postgres_server, tmp_path_factory.mktemp("poison")),
-                        events=200, seed=1, articles=20, wait_timeout=45, max_restarts=1)
+                        events=200, seed=1, articles=20, wait_timeout=45, max_restarts=1, stall=20)
     poison.report(result)
     print(f"short poison run: {time.monotonic() - started:.0f}s")
     assert result.worker_restarts == 0, "the worker died: see the worker log lines above"
