@@ -46,13 +46,14 @@ from hostile import Poison, hostile_events  # noqa: E402
 
 from schemas import Article  # noqa: E402
 from storage.databases import create_database  # noqa: E402
-from streams.clients.admin import end_offsets, ensure_topics  # noqa: E402
+from streams.clients.admin import end_offsets  # noqa: E402
 from streams.clients.deadletters import read_letters  # noqa: E402
 from streams.clients.lag import measure_lag, wait_until_caught_up  # noqa: E402
 from streams.clients.producer import replay  # noqa: E402
 from streams.config import Settings  # noqa: E402
 from streams.core.corpus import Failure, read_corpus  # noqa: E402
 from streams.devstack import stack as localstack  # noqa: E402
+from streams.processors.runner import prepare  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,8 @@ async def send_hostile(s: Settings, hostile: list[Poison], worker: Worker) -> tu
 
 async def replay_good(s: Settings, good: list[Article], rounds: int = 10) -> None:
     for n in range(rounds):
-        await replay(str(s.kafka_bootstrap), s.topics.articles, good[n::rounds], s.max_article_bytes)
+        await replay(str(s.kafka_bootstrap), s.topics.articles, good[n::rounds], s.max_article_bytes,
+                     s.topics.message_bytes)
         await asyncio.sleep(0.2)
 
 
@@ -157,7 +159,7 @@ def run(services: Services, events: int, seed: int, articles: int, wait_timeout:
            "CLAIMTRACK_TOPIC_PREFIX": name, "CLAIMTRACK_APP_ID": name, "CLAIMTRACK_HOME": str(home),
            "CLAIMTRACK_LOG_LEVEL": "warning"}
     t = s.topics
-    asyncio.run(ensure_topics(services.bootstrap, [*t.projected, t.deadletter], s.partitions))
+    asyncio.run(prepare(s, services.bootstrap, url))  # the worker's own: topics, changelog, migrations
     result.figures.append(f"{len(hostile)} hostile events generated in {time.monotonic() - started:.0f}s, "
                           f"{len(good)} good articles; deployment {name}, worker log {home / 'worker.log'}")
     worker = Worker(env, home / "worker.log", max_restarts)

@@ -5,12 +5,17 @@ misspelt field in code fails at once, but decoding ignores fields this build
 does not know, at every level, so a producer may add optional fields within a
 schema version without breaking readers.
 
+Text is made storable on the way in: NUL and lone surrogates, which JSON can carry as
+escapes but neither PostgreSQL nor a UTF-8 encoder takes, become U+FFFD, one character
+for one, so evidence spans stay true.
+
 Older schema versions are upcast here before validation; a version this code
 does not know is an error, so the event goes to the dead-letter topic instead
 of being misread.
 """
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -52,6 +57,24 @@ def upcast(raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
+# JSON can carry, as escapes, characters no database or UTF-8 encoder takes: NUL, and
+# surrogates without their pair (a pair decodes to one character, so what is left is lone).
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(value: Any) -> Any:
+    """``value`` with every unstorable character replaced by U+FFFD, one for one, so
+    every span into a text still indexes it."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    return value
+
+
 def decode_event(payload: bytes) -> Event:
     try:
         text = payload.decode("utf-8")
@@ -61,8 +84,14 @@ def decode_event(payload: bytes) -> Event:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DecodeError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except ValueError as exc:  # an integer of more digits than Python converts
+        raise DecodeError(f"not JSON this reader takes: {str(exc)[:120]}") from exc
+    except RecursionError as exc:
+        raise DecodeError("not JSON this reader takes: nested too deeply") from exc
     if not isinstance(raw, dict):
         raise DecodeError("not a JSON object")
+    if _UNSTORABLE_ESCAPE.search(text):
+        raw = _storable(raw)
     try:
         # extra="ignore" overrides the models' extra="forbid" for this call only, in
         # every nested model too (pydantic >= 2.12): fields added by a newer producer

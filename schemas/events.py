@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from schemas.ids import stable_hash
 
@@ -148,10 +148,11 @@ class Envelope(Model):
     event_type: str
     event_id: str
     schema_version: int = SCHEMA_VERSION
-    occurred_at: datetime | None = Field(
+    # Aware times only: a time without a zone cannot be ordered against the others.
+    occurred_at: AwareDatetime | None = Field(
         description="Valid time: when what the event reports happened (publication time), if known."
     )
-    produced_at: datetime = Field(description="When the producing stage wrote the event.")
+    produced_at: AwareDatetime = Field(description="When the producing stage wrote the event.")
     data: Any
 
     TYPE: ClassVar[str]

@@ -39,8 +39,12 @@ class LogRecord:
 # What PostgreSQL refuses for a row's own sake (its data: a value out of range, a broken
 # constraint, a key too long to index), not for the server's state: the event is at
 # fault, and goes to the dead-letter topic instead of stopping the projection.
+# The driver's own refusals of a value (an integer over a column's range, text it cannot
+# encode) count too; they are ValueError, OverflowError and the like, raised before the
+# server sees the row.
 ROW_REFUSALS: tuple[type[BaseException], ...] = (
     asyncpg.DataError, asyncpg.IntegrityConstraintViolationError, asyncpg.ProgramLimitExceededError,
+    ValueError, OverflowError, TypeError,
 )
 
 

@@ -30,7 +30,7 @@ def deadletter_list(
     for tp, offset, letter in letters:
         table.add_row(f"{tp.partition}:{offset}", letter.stage,
                       f"{letter.source_topic}[{letter.partition}]@{letter.offset}", letter.reason,
-                      str(len(letter.original_value())))
+                      str(letter.value_bytes if letter.value_bytes is not None else len(letter.original_value())))
     out.print(table)
 
 

@@ -14,7 +14,8 @@ from aiokafka.errors import (
 )
 
 
-async def ensure_topics(bootstrap: str, names: list[str], partitions: int, message_bytes: int) -> None:
+async def ensure_topics(bootstrap: str, names: list[str], partitions: int, message_bytes: int,
+                        compacted: bool = False) -> None:
     """Create the topics that do not exist yet (one replica: a local or test broker), each
     configured to carry messages of ``message_bytes``, whatever the broker's default."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
@@ -22,6 +23,8 @@ async def ensure_topics(bootstrap: str, names: list[str], partitions: int, messa
     try:
         existing = set(await admin.list_topics())
         configs = {"max.message.bytes": str(message_bytes)}
+        if compacted:
+            configs["cleanup.policy"] = "compact"
         missing = [NewTopic(n, num_partitions=partitions, replication_factor=1, topic_configs=configs)
                    for n in names if n not in existing]
         if missing:

@@ -1,7 +1,6 @@
 """The dead-letter topic: listing what was refused, and re-submitting it after a fix."""
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -10,7 +9,7 @@ from pydantic import ValidationError
 from schemas import DecodeError, Event, decode_event
 from schemas.deadletter import DeadLetter
 from streams.clients.admin import end_offsets
-from streams.core.handlers import TOMBSTONE
+from streams.core.handlers import LATEST, TOMBSTONE, log_time
 from streams.logs import log
 
 
@@ -24,14 +23,28 @@ def decode_or_reason(value: bytes | None) -> tuple[Event | None, str | None]:
         return None, str(exc)
 
 
-def letter_for(message: Any, stage: str, reason: str) -> DeadLetter:
+def letter_for(message: Any, stage: str, reason: str, keep_bytes: int = 2_000_000) -> DeadLetter:
     """The dead letter of a message read with aiokafka (its timestamp in milliseconds): the
-    same message always gives the same letter, so a letter sent twice is one in the list."""
-    return DeadLetter(
-        reason=reason, stage=stage, source_topic=message.topic, partition=message.partition, offset=message.offset,
-        key=DeadLetter.b64(message.key), value=DeadLetter.b64(message.value) or "",
-        dead_lettered_at=datetime.fromtimestamp(message.timestamp / 1000, UTC),
-    )
+    same message always gives the same letter, so a letter sent twice is one in the list.
+    A value over ``keep_bytes`` stays in the log only; the letter says where."""
+    return DeadLetter.of(reason=reason, stage=stage, topic=message.topic, partition=message.partition,
+                         offset=message.offset, key=message.key, value=message.value,
+                         at=log_time(message.timestamp) or LATEST, keep_bytes=keep_bytes)
+
+
+async def original_value(bootstrap: str, letter: DeadLetter) -> bytes:
+    """The refused message's value, read back from its place in the log."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                max_partition_fetch_bytes=64 * 1024 * 1024)
+    await consumer.start()
+    try:
+        tp = TopicPartition(letter.source_topic, letter.partition)
+        consumer.assign([tp])
+        consumer.seek(tp, letter.offset)
+        message = await consumer.getone()
+        return message.value or b""
+    finally:
+        await consumer.stop()
 
 
 async def send_letters(producer: AIOKafkaProducer, topic: str, letters: Sequence[DeadLetter]) -> None:
@@ -82,7 +95,9 @@ async def replay_letters(bootstrap: str, topic: str, group: str, report: Callabl
     offsets remember which were re-submitted."""
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
                                 auto_offset_reset="earliest")
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    # The broker's topic limit is the real bound; the client's 1 MiB default is not.
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all",
+                                max_request_size=64 * 1024 * 1024)
     await consumer.start()
     await producer.start()
     sent = 0
@@ -101,8 +116,9 @@ async def replay_letters(bootstrap: str, topic: str, group: str, report: Callabl
                         letter = DeadLetter.model_validate_json(message.value)
                     except ValidationError:
                         continue
-                    await producer.send_and_wait(letter.source_topic, key=letter.original_key(),
-                                                 value=letter.original_value())
+                    value = (await original_value(bootstrap, letter) if letter.value_truncated
+                             else letter.original_value())
+                    await producer.send_and_wait(letter.source_topic, key=letter.original_key(), value=value)
                     report(letter)
                     sent += 1
                 await consumer.commit({tp: messages[-1].offset + 1})

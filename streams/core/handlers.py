@@ -23,6 +23,22 @@ CE_SOURCE = "claimtrack/version-processor"
 TOMBSTONE = "a tombstone (no value), which no claimtrack event is"
 
 
+LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+def log_time(timestamp_ms: int) -> datetime | None:
+    """A message's log time, or None when it is out of the range of dates (year 1 to
+    9999): some brokers take any 64-bit timestamp."""
+    try:
+        return datetime.fromtimestamp(timestamp_ms / 1000, UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def time_refusal(timestamp_ms: int) -> str | None:
+    return None if log_time(timestamp_ms) is not None else f"log timestamp {timestamp_ms} ms is out of range"
+
+
 def valid_time(day: date | None) -> datetime | None:
     return None if day is None else datetime.combine(day, time(), UTC)
 

@@ -8,24 +8,54 @@ that downstream drops by id. Outputs are awaited before the input is acknowledge
 so a committed input offset means its outputs are in the log.
 """
 
-from collections.abc import Awaitable
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
 
 import faust
 
-from schemas import DecodeError, encode_event
+from schemas import ClaimExtracted, DecodeError, encode_event
 from schemas.deadletter import DeadLetter
 from schemas.events import TRACKED_TOPICS
 from streams.config import Settings
-from streams.core.handlers import article_from, claim_events, claim_from, cloudevent_headers, position_events
+from streams.core.handlers import (
+    LATEST,
+    article_from,
+    claim_events,
+    claim_from,
+    cloudevent_headers,
+    log_time,
+    position_events,
+    time_refusal,
+)
 from streams.core.versioning import Position, apply_claim, position_key
 from streams.logs import log
 from streams.processors.recovery import SeekFirstTableManager
 
 
-def _message_time(event: Any) -> datetime:
-    return datetime.fromtimestamp(event.message.timestamp, UTC)
+def _ms(event: Any) -> int:
+    """The message's log time in milliseconds (faust gives seconds)."""
+    return round(event.message.timestamp * 1000)
+
+
+@dataclass(frozen=True)
+class Versioned:
+    """What one claim does: the events to send for a position, then its state to keep."""
+
+    key: str
+    events: list[tuple[bytes, list[tuple[str, bytes]]]]
+    state: dict[str, Any] | None
+
+
+T = TypeVar("T")
+
+
+TABLE = "positions"
+
+
+def changelog_topic(settings: Settings) -> str:
+    return f"{settings.app_id}-{TABLE}-changelog"
 
 
 def create_app(settings: Settings, bootstrap: str) -> faust.App:
@@ -52,64 +82,77 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
                          partitions=settings.partitions)
 
     articles, claims, changes, deadletter = (raw_topic(n) for n in (t.articles, t.claims, t.changes, t.deadletter))
-    positions = app.Table("positions", default=None, partitions=settings.partitions)  # JSON keys and values
+    positions = app.Table(TABLE, default=None, partitions=settings.partitions)  # JSON keys and values
 
     async def dead_letter(event: Any, stage: str, reason: str) -> None:
         msg = event.message
-        letter = DeadLetter(
-            reason=reason, stage=stage, source_topic=msg.topic, partition=msg.partition, offset=msg.offset,
-            key=DeadLetter.b64(msg.key), value=DeadLetter.b64(msg.value) or "",
-            dead_lettered_at=_message_time(event),
-        )
+        letter = DeadLetter.of(reason=reason, stage=stage, topic=msg.topic, partition=msg.partition,
+                               offset=msg.offset, key=msg.key, value=msg.value,
+                               at=log_time(_ms(event)) or LATEST, keep_bytes=settings.max_article_bytes)
         log.warning("dead-lettered", stage=stage, topic=msg.topic, partition=msg.partition,
-                    offset=msg.offset, reason=reason)
-        await (await deadletter.send(key=msg.key, value=letter.model_dump_json().encode()))
+                    offset=msg.offset, reason=letter.reason[:300])
+        await (await deadletter.send(key=letter.original_key(), value=letter.model_dump_json().encode()))
+
+    async def handle(event: Any, stage: str, work: Callable[[datetime], T]) -> T | None:
+        """``work`` done on one message at its log time, or None when the message is
+        dead-lettered: no input, whatever it holds, may stop its partition."""
+        at = log_time(_ms(event))
+        if at is None:
+            reason = time_refusal(_ms(event)) or ""
+        else:
+            try:
+                return work(at)
+            except DecodeError as exc:
+                reason = str(exc)
+            except Exception as exc:
+                reason = f"{stage} failed: {type(exc).__name__}: {exc}"
+        await dead_letter(event, stage, reason)
+        return None
 
     @app.agent(articles)
     async def extract_articles(stream: faust.StreamT) -> None:
+        def extract(value: bytes | None) -> Callable[[datetime], list[ClaimExtracted]]:
+            return lambda at: claim_events(article_from(value, settings.max_article_bytes, settings.date_window, at),
+                                           at)
+
         async for event in stream.events():
-            try:
-                published = article_from(event.value, settings.max_article_bytes, settings.date_window,
-                                         _message_time(event))
-            except DecodeError as exc:
-                await dead_letter(event, "extract", str(exc))
-                continue
-            try:
-                found = claim_events(published, _message_time(event))
-            except Exception as exc:  # one bad article must not stop its partition
-                await dead_letter(event, "extract", f"extraction failed: {type(exc).__name__}: {exc}")
-                continue
+            found = await handle(event, "extract", extract(event.value))
             sent: list[Awaitable[Any]] = []
-            for out in found:
+            for out in found or []:
                 sent.append(await claims.send(key=out.data.actor_id.encode(), value=encode_event(out)))
             for fut in sent:
                 await fut
 
-    @app.agent(claims)
-    async def version_claims(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            try:
-                claim = claim_from(event.value, settings.date_window, _message_time(event)).data
-            except DecodeError as exc:
-                await dead_letter(event, "version", str(exc))
-                continue
+    def version(value: bytes | None) -> Callable[[datetime], Versioned | None]:
+        def work(at: datetime) -> Versioned | None:
+            claim = claim_from(value, settings.date_window, at).data
             if claim.topic not in TRACKED_TOPICS:
-                continue
+                return None
             key = position_key(claim.actor_id, claim.topic.value)
             stored = positions.get(key)
             before = Position.model_validate(stored) if stored else None
             outcome = apply_claim(before, claim)
-            sent: list[Awaitable[Any]] = []
             # Transaction time comes from the log, so re-runs agree.
-            for out in position_events(outcome, _message_time(event)):
-                sent.append(await changes.send(key=key.encode(), value=encode_event(out),
-                                               headers=cloudevent_headers(out, key)))
+            events = [(encode_event(out), cloudevent_headers(out, key)) for out in position_events(outcome, at)]
+            moved = outcome.position if outcome.position is not None and outcome.position != before else None
+            return Versioned(key, events, moved.model_dump(mode="json") if moved else None)
+        return work
+
+    @app.agent(claims)
+    async def version_claims(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            versioned = await handle(event, "version", version(event.value))
+            if versioned is None:
+                continue
+            sent: list[Awaitable[Any]] = []
+            for value, headers in versioned.events:
+                sent.append(await changes.send(key=versioned.key.encode(), value=value, headers=headers))
             for fut in sent:
                 await fut
             # The state moves only once its events are in the log: a crash in between
             # re-derives the same events (same ids) instead of losing them.
-            if outcome.position is not None and outcome.position != before:
-                positions[key] = outcome.position.model_dump(mode="json")
+            if versioned.state is not None:
+                positions[versioned.key] = versioned.state
 
     app.extract_articles = extract_articles  # type: ignore[attr-defined]
     app.version_claims = version_claims  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from storage.retry import retrying
 from streams.clients.admin import ensure_topics
 from streams.config import Settings
 from streams.logs import limit_client_lines, log
-from streams.processors.app import create_app
+from streams.processors.app import changelog_topic, create_app
 from streams.processors.watchdog import BrokerLost, watch_broker
 from streams.projector.service import Limits, Projector
 
@@ -23,6 +23,11 @@ async def prepare(settings: Settings, bootstrap: str, database_url: str) -> None
         log.info("migrated", applied=applied)
     t = settings.topics
     await ensure_topics(bootstrap, [*t.projected, t.deadletter], settings.partitions, t.message_bytes)
+    # The position table's changelog, as faust would name and configure it: created here,
+    # before any worker starts, so no worker finds it missing (or empty of partitions)
+    # in the moment between one worker asking for it and the broker making it.
+    await ensure_topics(bootstrap, [changelog_topic(settings)], settings.partitions, t.message_bytes,
+                        compacted=True)
 
 
 def limits_of(settings: Settings) -> Limits:

@@ -7,7 +7,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -25,7 +25,7 @@ from storage.shadow import enter_shadow, leave_shadow, swap_in_shadow
 from streams.clients.admin import partitions_of, readable_log
 from streams.clients.deadletters import decode_or_reason, letter_for, send_letters
 from streams.config import Topics
-from streams.core.handlers import size_refusal
+from streams.core.handlers import LATEST, log_time, size_refusal, time_refusal
 from streams.core.plausible import DateWindow
 from streams.logs import log
 
@@ -45,18 +45,20 @@ def to_record(msg: Any, topics: Topics, limits: Limits) -> tuple[LogRecord, Dead
     the size limit, a date outside the window): that record carries no event, so only
     its offset moves. On the topics that the stream processors check, their stage has
     refused it by the same rules and dead-lettered it already."""
-    timestamp = datetime.fromtimestamp(msg.timestamp / 1000, UTC)
+    written = log_time(msg.timestamp)
     event, reason = decode_or_reason(msg.value)
-    if event is not None:
-        reason = refusal(msg.topic, event, len(msg.value), timestamp, topics, limits)
+    if written is None:
+        event, reason = None, time_refusal(msg.timestamp)
+    elif event is not None:
+        reason = refusal(msg.topic, event, len(msg.value), written, topics, limits)
         event = None if reason else event
     letter = None
     if reason is not None and msg.topic not in topics.checked_upstream:
-        letter = letter_for(msg, "project", reason)
+        letter = letter_for(msg, "project", reason, limits.max_article_bytes)
     elif reason is not None:
         log.info("projector passed an event its processor refused", topic=msg.topic, partition=msg.partition,
                  offset=msg.offset, reason=reason)
-    return LogRecord(msg.topic, msg.partition, msg.offset, timestamp, event), letter
+    return LogRecord(msg.topic, msg.partition, msg.offset, written or LATEST, event), letter
 
 
 def refusal(topic: str, event: Envelope, size: int, written: datetime, topics: Topics,
@@ -155,7 +157,8 @@ class Projector:
             except RowRefused as refused:
                 i = records.index(refused.record)
                 await send_letters(producer, self.topics.deadletter,
-                                   [letter_for(messages[i], "project", refused.reason)])
+                                   [letter_for(messages[i], "project", refused.reason,
+                                               self.limits.max_article_bytes)])
                 records[i] = dataclasses.replace(records[i], event=None)
 
     async def rebuild(self) -> Rebuilt:

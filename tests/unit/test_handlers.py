@@ -97,3 +97,12 @@ def test_by_default_the_latest_date_is_a_day_after_the_event_was_written() -> No
     with pytest.raises(DecodeError, match=r"2024-05-02 is outside 1900-01-01\.\.2024-05-01"):
         article_from(published, 10_000, ASSUMED, AT.replace(day=1) - timedelta(days=1))
     assert ASSUMED.refusal(date(9999, 12, 31), date.max) is None  # a log time at the end of dates: no overflow
+
+
+def test_a_log_time_out_of_the_range_of_dates_is_refused_not_raised() -> None:
+    from streams.core.handlers import log_time, time_refusal
+
+    assert log_time(0) == datetime(1970, 1, 1, tzinfo=UTC)
+    for impossible in (10**15, 2**63 - 1, -(2**63)):
+        assert log_time(impossible) is None
+        assert time_refusal(impossible) == f"log timestamp {impossible} ms is out of range"

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from schemas import Article, ArticlePublished, DecodeError, EvidenceSpan, decode_event, encode_event
+from schemas.deadletter import MAX_REASON, DeadLetter
 from schemas.export import SCHEMA_DIR, schema_documents
 
 
@@ -73,4 +74,46 @@ def test_bad_payloads_say_why(payload: bytes, reason: str) -> None:
 @given(st.text(min_size=1, max_size=200))
 def test_roundtrip_preserves_every_field(text: str) -> None:
     event = ArticlePublished.create(_article(text), occurred_at=None, produced_at=datetime.now(UTC))
-    assert decode_event(encode_event(event)) == event
+    # NUL alone comes back as U+FFFD: the one character no database text stores.
+    stored = event.data.model_copy(update={"text": text.replace("\x00", "\ufffd")})
+    assert decode_event(encode_event(event)) == event.model_copy(update={"data": stored})
+
+
+
+def test_json_this_reader_cannot_take_is_a_decode_error_not_a_crash() -> None:
+    for payload in (b'{"schema_version": ' + b"7" * 5000 + b"}", b"[" * 5000 + b"]" * 5000):
+        with pytest.raises(DecodeError, match="not JSON this reader takes"):
+            decode_event(payload)
+
+
+def _raw(event: ArticlePublished) -> dict[str, object]:
+    return json.loads(encode_event(event))  # type: ignore[no-any-return]
+
+
+def test_nul_and_lone_surrogates_become_one_replacement_character_each() -> None:
+    raw = _raw(ArticlePublished.create(_article(), occurred_at=None, produced_at=datetime.now(UTC)))
+    text = "Grushko said\x00 talks \ud800 are welcome 😀."
+    raw["data"] = {**raw["data"], "text": text, "source": "s\x00.txt", "title": "t\udfff"}  # type: ignore[dict-item]
+    decoded = decode_event(json.dumps(raw).encode())  # json.dumps escapes them as \u0000, \ud800
+    assert decoded.data.text == "Grushko said\ufffd talks \ufffd are welcome 😀."
+    assert len(decoded.data.text) == len(text)  # spans into the text stay true
+    assert (decoded.data.source, decoded.data.title) == ("s\ufffd.txt", "t\ufffd")
+    encode_event(decoded)  # storable, hashable, encodable
+
+
+def test_a_time_without_a_zone_is_refused() -> None:
+    raw = _raw(ArticlePublished.create(_article(), occurred_at=None, produced_at=datetime.now(UTC)))
+    raw["produced_at"] = "2024-06-01T00:00:00"
+    with pytest.raises(DecodeError, match="produced_at"):
+        decode_event(json.dumps(raw).encode())
+
+
+def test_a_dead_letter_is_bounded_whatever_it_refuses() -> None:
+    at = datetime(2024, 1, 1, tzinfo=UTC)
+    big = DeadLetter.of(reason="Input tag " + "Nope" * 100_000, stage="project", topic="t", partition=0, offset=7,
+                        key=b"k" * 5000, value=b"v" * 3000, at=at, keep_bytes=1000)
+    assert big.value_truncated and big.value == "" and big.value_bytes == 3000
+    assert len(big.reason) == MAX_REASON + 1 and len(big.model_dump_json()) < 5000
+    small = DeadLetter.of(reason="bad", stage="extract", topic="t", partition=0, offset=8, key=None,
+                          value=b"raw", at=at, keep_bytes=1000)
+    assert not small.value_truncated and small.original_value() == b"raw"
