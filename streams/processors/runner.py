@@ -1,6 +1,7 @@
 """Runs the faust worker with the projector beside it, in one process."""
 
 import asyncio
+import os
 import signal
 
 import faust
@@ -30,6 +31,9 @@ async def prepare(settings: Settings, bootstrap: str, database_url: str) -> None
                         compacted=True)
 
 
+STOP_GRACE = 15.0  # seconds a worker that gave up on its broker has to stop in order
+
+
 def limits_of(settings: Settings) -> Limits:
     return Limits(settings.date_window, settings.max_article_bytes)
 
@@ -38,10 +42,15 @@ def run_worker(settings: Settings, bootstrap: str, database_url: str, with_proje
     asyncio.run(prepare(settings, bootstrap, database_url))
     app = create_app(settings, bootstrap)
 
+    async def give_up(lost: BrokerLost) -> None:
+        # faust's orderly stop waits on the broker that is gone, a minute or more: bound it.
+        asyncio.get_running_loop().call_later(STOP_GRACE, os._exit, 1)
+        await app.crash(lost)
+
     @app.task
     async def watch() -> None:
         limit_client_lines()  # faust has installed its log handlers by now
-        await watch_broker(bootstrap, settings.broker_give_up, app.crash)
+        await watch_broker(bootstrap, settings.broker_give_up, give_up)
 
     if with_projector:
         projector = Projector(bootstrap, database_url, settings.topics, limits=limits_of(settings))
