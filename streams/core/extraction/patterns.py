@@ -2,6 +2,8 @@
 
 import re
 
+UPPER = "A-ZÀ-ÖØ-Þ"  # capitals, for character classes
+
 
 def word_alternation(entries: list[str], ignore_case: bool, end: str = r"(?![\w])") -> re.Pattern[str]:
     """One pattern for a list of regular-expression entries, matched from a word start,

@@ -186,9 +186,8 @@ class SpeakerFinder:
             actor = self.registry.by_role(m.group(), on, ctx.named)
             if actor is not None:
                 return True, speaker_of(actor)
-        for name, speaker in ctx.discovered.items():
-            if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", probe):
-                return True, speaker
+        if (speaker := ctx.discovered.first_in(probe)) is not None:
+            return True, speaker
         if self.finder.appositive.search(probe):
             mentions = self.finder.mentions(probe, 0, len(probe), ctx, on)
             found = next((m.speaker for m in mentions if m.speaker and m.kind == "name"), None)
