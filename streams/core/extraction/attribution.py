@@ -27,7 +27,7 @@ _FORWARD_START = re.compile(
 # and occasion ("said on Wednesday", "told reporters after the meeting", "said in an
 # interview with TASS"). Stripped before deciding whether a clause follows.
 _ADJUNCT = re.compile(
-    r"""^\s*,?\s*(?:
+    r"""\s*,?\s*(?:
         (?:on|last|this|next|earlier|later)\s+(?:\w+day|week|month|year|\w+\s+\d{1,2})(?:\s+\w+ing)?
       | in\s+(?:an?|the|his|her|their)\s+[\w-]+(?:\s+[\w-]+)?
             (?:\s+(?:with|to|on|of|in)\s+[\w.'’-]+(?:\s+[\w.'’-]+)?)?
@@ -47,9 +47,15 @@ _PREPOSITION_START = re.compile(r"^\s*(?:to|in|on|at|as|with|by|from|for|of|and|
 
 
 def strip_adjuncts(clause: str) -> str:
-    while (m := _ADJUNCT.match(clause)) and m.end() > 0:
-        clause = clause[m.end():]
-    return clause
+    # Matched from a moving position, not on ever shorter copies: many adjuncts would be quadratic.
+    pos = 0
+    while (m := _ADJUNCT.match(clause, pos)) and m.end() > pos:
+        pos = m.end()
+    return clause[pos:]
+
+
+# How far before a mention "according to" may start: the phrase and the spaces after it.
+_ACCORDING_REACH = 200
 
 
 class Attributor:
@@ -58,12 +64,14 @@ class Attributor:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lex = lexicon
         verbs = lexicon.speech_verbs.pattern + "|" + lexicon.stance_verbs.pattern
+        # The patterns after a mention are matched at its end, those before it end at its start
+        # (endpos): no copies of the rest of the sentence, which would be quadratic in a long one.
         # "X, who led the delegation, said": one parenthetical may stand between subject and verb.
-        self._verb_after = re.compile(r"^(?:\s*,[^,\"“”()]{1,100},)?" + _ADVERBIAL + r"\s*(?P<verb>" + verbs + r")")
+        self._verb_after = re.compile(r"(?:\s*,[^,\"“”()]{1,100},)?" + _ADVERBIAL + r"\s*(?P<verb>" + verbs + r")")
         # "..., said Grushko": the inverted verb follows the quote or clause it closes.
         self._verb_before = re.compile(r"(?:^|[,.\"”’'–—-])\s*(?P<verb>" + verbs + r")\s*$")
         self._according_before = re.compile(r"(?:" + lexicon.according.pattern + r")\s*$", re.I)
-        self._statement_after = re.compile(r"^['’]s\s+(?:" + lexicon.statement_nouns.pattern + r")", re.I)
+        self._statement_after = re.compile(r"['’]s\s+(?:" + lexicon.statement_nouns.pattern + r")", re.I)
 
     def find(
         self, text: str, start: int, end: int, mentions: list[Mention]
@@ -74,18 +82,16 @@ class Attributor:
         for m in mentions:
             if m.speaker is None:
                 continue
-            after = text[m.end:end]
-            before = text[start:m.start]
             # "X's statement that ..." and "according to X, ..." put the content after.
-            statement = self._statement_after.match(after)
+            statement = self._statement_after.match(text, m.end, end)
             if statement:
-                points.append((m.start, m.end + statement.end(), m.speaker, None))
+                points.append((m.start, statement.end(), m.speaker, None))
                 continue
-            acc = self._according_before.search(before)
+            acc = self._according_before.search(text, max(start, m.start - _ACCORDING_REACH), m.start)
             if acc:
-                points.append((start + acc.start(), m.end, m.speaker, None))
+                points.append((acc.start(), m.end, m.speaker, None))
                 continue
-            verb = self._verb_after.match(after)
+            verb = self._verb_after.match(text, m.end, end)
             if verb:
                 phrase_start = m.start
                 # Coordinated subjects ("Both NATO and Russia stressed") are joint statements.
@@ -93,12 +99,12 @@ class Attributor:
                     r"\bboth\b", text[max(start, m.start - 40):m.start], re.I
                 ):
                     continue
-                own = m.end + verb.start("verb") if self.lex.stance_verbs.fullmatch(verb.group("verb")) else None
-                points.append((phrase_start, m.end + verb.end(), m.speaker, own))
+                own = verb.start("verb") if self.lex.stance_verbs.fullmatch(verb.group("verb")) else None
+                points.append((phrase_start, verb.end(), m.speaker, own))
                 continue
             # The window's start is the sentence's only when the sentence is that short.
-            tail = before[-30:] if len(before) <= 30 else "\0" + before[-30:]
-            pre = self._verb_before.search(tail) if before else None
+            tail = text[start:m.start] if m.start - start <= 30 else "\0" + text[m.start - 30:m.start]
+            pre = self._verb_before.search(tail) if m.start > start else None
             if pre:
                 phrase_start = m.start - (len(tail) - pre.start("verb"))
                 points.append((phrase_start, m.end, m.speaker, None))

@@ -11,7 +11,7 @@ from datetime import date
 from schemas.events import Side
 from streams.core.extraction.lexicon import Lexicon, backref_filter
 from streams.core.extraction.names import Names
-from streams.core.extraction.patterns import UPPER, alternation_source
+from streams.core.extraction.patterns import UPPER, Occupancy, alternation_source
 from streams.core.extraction.registry import Actor, Registry
 
 _WORD = rf"[{UPPER}][^\W\d_]+(?:-[{UPPER}]?[^\W\d_]+)?(?:['’][{UPPER}][^\W\d_]+)?"
@@ -182,8 +182,9 @@ class MentionFinder:
         for n_start, n_end, name in ctx.discovered.find(text, start, end):
             candidates.append((n_start, n_end, ctx.discovered[name], "name", 4))
         chosen: list[Mention] = []
+        taken = Occupancy(min((c[0] for c in candidates), default=start), max((c[1] for c in candidates), default=end))
         for c_start, c_end, speaker, kind, _rank in sorted(candidates, key=lambda c: (c[0] - c[1], c[4], c[0])):
-            if all(c_end <= m.start or c_start >= m.end for m in chosen):
+            if taken.claim(c_start, c_end):
                 chosen.append(Mention(c_start, c_end, speaker, kind))
         return sorted(chosen, key=lambda m: m.start)
 
