@@ -54,8 +54,15 @@ def strip_adjuncts(clause: str) -> str:
     return clause[pos:]
 
 
-# How far before a mention "according to" may start: the phrase and the spaces after it.
+# How far "according to" may start before the spaces that end at its mention.
 _ACCORDING_REACH = 200
+
+
+def _spaces_before(text: str, start: int, at: int) -> int:
+    """Where the run of spaces that ends at ``at`` begins (not before ``start``)."""
+    while at > start and text[at - 1].isspace():
+        at -= 1
+    return at
 
 
 class Attributor:
@@ -87,7 +94,8 @@ class Attributor:
             if statement:
                 points.append((m.start, statement.end(), m.speaker, None))
                 continue
-            acc = self._according_before.search(text, max(start, m.start - _ACCORDING_REACH), m.start)
+            reach = max(start, _spaces_before(text, start, m.start) - _ACCORDING_REACH)
+            acc = self._according_before.search(text, reach, m.start)
             if acc:
                 points.append((acc.start(), m.end, m.speaker, None))
                 continue
