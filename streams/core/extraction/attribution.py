@@ -11,10 +11,14 @@ import re
 from streams.core.extraction.lexicon import Lexicon
 from streams.core.extraction.mentions import Mention, Speaker
 
+# What may stand between a subject and its verb: adverbs, commas and spaces, in any order
+# ("X, however, also said"), each a token of its own. A run of spaces is one token and a
+# comma is one: as optional spaces and commas around each adverb (the same language), the
+# engine would try every way of splitting a run of them, exponentially many for ", , , ,".
 _ADVERBIAL = (
-    r"(?:\s*,?\s*(?:also|later|earlier|then|has|had|have|meanwhile|once\s+again|again|further|"
+    r"(?:\s++|,|also|later|earlier|then|has|had|have|meanwhile|once\s+again|again|further|"
     r"repeatedly|categorically|previously|recently|reportedly|on\s+\w+|in\s+an\s+interview|"
-    r"however|though|although|,)\s*,?)*"
+    r"however|though|although)*"
 )
 _FORWARD_START = re.compile(
     r"^[^.\"“”:]{0,80}?(?:\bthat\b|:|[\"“]|,\s*(?=[A-Za-z]))|^\s*(?:that\b|:|,|[\"“])"
@@ -74,7 +78,7 @@ class Attributor:
         # The patterns after a mention are matched at its end, those before it end at its start
         # (endpos): no copies of the rest of the sentence, which would be quadratic in a long one.
         # "X, who led the delegation, said": one parenthetical may stand between subject and verb.
-        self._verb_after = re.compile(r"(?:\s*,[^,\"“”()]{1,100},)?" + _ADVERBIAL + r"\s*(?P<verb>" + verbs + r")")
+        self._verb_after = re.compile(r"(?:\s*+,[^,\"“”()]{1,100},)?" + _ADVERBIAL + r"\s*+(?P<verb>" + verbs + r")")
         # "..., said Grushko": the inverted verb follows the quote or clause it closes.
         self._verb_before = re.compile(r"(?:^|[,.\"”’'–—-])\s*(?P<verb>" + verbs + r")\s*$")
         self._according_before = re.compile(r"(?:" + lexicon.according.pattern + r")\s*$", re.I)

@@ -51,11 +51,13 @@ class SpeakerFinder:
         connectors = "|".join(lexicon.label_connectors)
         # A transcript turn opens with its speaker's label: "MS. PSAKI:", "Q", "Vladimir Putin:",
         # "President of Kazakhstan Kassym-Jomart Tokayev:", "Olaf Scholz(retranslated):".
+        # Spaces are possessive (\s*+) where what follows is never a space: trying every split
+        # of a long run of spaces between two of them would be quadratic in it.
         self._label = re.compile(
-            rf"\s*(?:(?P<q>Q)(?:\s*:\s+|[ \t\xa0]{{2,}})"
+            rf"\s*+(?:(?P<q>Q)(?:\s*+:\s+|[ \t\xa0]{{2,}})"
             rf"|(?P<label>[A-Z][A-Z.'’ -]{{0,60}}?"
             rf"|[{UPPER}][\w'’.-]*(?:[ \t]+(?:[{UPPER}][\w'’.-]*|{connectors})){{0,11}}?)"
-            rf"\s*(?:\([^()\n]{{1,40}}\))?\s*:\s+)"
+            rf"\s*+(?:\([^()\n]{{1,40}}\))?\s*+:\s+)"
         )
 
     def statements(self, text: str, sentences: list[Sentence], published: date | None) -> list[Statement]:
