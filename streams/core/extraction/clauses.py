@@ -34,7 +34,8 @@ class Cue:
 
 def clause_breaks(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The clause breaks in text[start:end], as ``_CLAUSE_BREAK.finditer`` finds them."""
-    first = _CLAUSE_BREAK.match(text, start, end)
+    inside_run = start > 0 and text[start - 1].isspace()
+    first = _CLAUSE_BREAK.match(text, start, end) if inside_run else None
     found = [(first.start(), first.end())] if first else []
     found += [(m.start(), m.end()) for m in _BREAK_FROM_RUN_START.finditer(text, first.end() if first else start, end)]
     return found

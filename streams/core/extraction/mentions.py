@@ -181,8 +181,10 @@ class MentionFinder:
             candidates.append((with_article(m.start()), m.end(), speaker_of(actor), "name", 3))
         for n_start, n_end, name in ctx.discovered.find(text, start, end):
             candidates.append((n_start, n_end, ctx.discovered[name], "name", 4))
+        if len(candidates) < 2:
+            return [Mention(c[0], c[1], c[2], c[3]) for c in candidates]
         chosen: list[Mention] = []
-        taken = Occupancy(min((c[0] for c in candidates), default=start), max((c[1] for c in candidates), default=end))
+        taken = Occupancy(min(c[0] for c in candidates), max(c[1] for c in candidates))
         for c_start, c_end, speaker, kind, _rank in sorted(candidates, key=lambda c: (c[0] - c[1], c[4], c[0])):
             if taken.claim(c_start, c_end):
                 chosen.append(Mention(c_start, c_end, speaker, kind))

@@ -8,7 +8,6 @@ capitalised word starts, so a sentence costs its length whatever the number of n
 """
 
 import re
-from collections.abc import Iterator
 from typing import Generic, TypeVar
 
 from streams.core.extraction.patterns import UPPER
@@ -58,31 +57,40 @@ class Names(Generic[T]):
                 self._by_length.setdefault((key, len(name)), set()).add(name)
         self._values[name] = value
 
-    def _at(self, text: str, start: int, end: int, hyphen_ends: bool) -> Iterator[tuple[str, int]]:
+    def _at(self, text: str, start: int, end: int, hyphen_ends: bool) -> list[tuple[str, int]]:
         """(name, where it starts) for each name in text[start:end], longest first where
         several start together; a name ends before a character that is no word character
         (nor a hyphen, if ``hyphen_ends``)."""
+        found: list[tuple[str, int]] = []
+        if not self._lengths:
+            return found
         after = _WORD_CHAR_OR_HYPHEN if hyphen_ends else _WORD_CHAR
         for word in _OPENING.finditer(text, start, end):
-            key, at = word.group(), word.start()
             # A name's first word is all of the letters there: a shorter one would be
             # followed by a letter, which no name ends before.
-            for length in self._lengths.get(key, ()):
+            lengths = self._lengths.get(word.group())
+            if lengths is None:
+                continue
+            at = word.start()
+            for length in lengths:
                 stop = at + length
-                if stop <= end and text[at:stop] in self._by_length[key, length] and (
+                if stop <= end and text[at:stop] in self._by_length[word.group(), length] and (
                     stop == end or not after.match(text, stop)
                 ):
-                    yield text[at:stop], at
+                    found.append((text[at:stop], at))
+        return found
 
-    def find(self, text: str, start: int, end: int) -> Iterator[tuple[int, int, str]]:
+    def find(self, text: str, start: int, end: int) -> list[tuple[int, int, str]]:
         """(start, end, name) of the names in text[start:end], in text order and not
         overlapping, the longest where several start at one place: as an alternation of
         all names, longest first, would find them."""
+        found: list[tuple[int, int, str]] = []
         resume = start
         for name, at in self._at(text, start, end, hyphen_ends=False):
             if at >= resume:
                 resume = at + len(name)
-                yield at, resume, name
+                found.append((at, resume, name))
+        return found
 
     def first_in(self, text: str) -> T | None:
         """The value of the earliest-added name that occurs in ``text`` as a whole word."""
