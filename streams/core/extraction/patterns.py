@@ -57,7 +57,8 @@ class Occupancy:
         self.taken = bytearray(max(0, end - start))
 
     def claim(self, start: int, end: int) -> bool:
-        """Take [start, end) if none of it is taken yet; whether it was taken."""
+        """Take [start, end) if none of it is taken yet; whether it was taken. Readings are
+        matches, never empty: an empty one would be taken wherever it stood."""
         a, b = start - self.start, end - self.start
         if self.taken.find(1, a, b) != -1:
             return False
