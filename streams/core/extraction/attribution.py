@@ -11,10 +11,14 @@ import re
 from streams.core.extraction.lexicon import Lexicon
 from streams.core.extraction.mentions import Mention, Speaker
 
+# What may stand between a subject and its verb: adverbs, commas and spaces, in any order
+# ("X, however, also said"), each a token of its own. A run of spaces is one token and a
+# comma is one: as optional spaces and commas around each adverb (the same language), the
+# engine would try every way of splitting a run of them, exponentially many for ", , , ,".
 _ADVERBIAL = (
-    r"(?:\s*,?\s*(?:also|later|earlier|then|has|had|have|meanwhile|once\s+again|again|further|"
+    r"(?:\s++|,|also|later|earlier|then|has|had|have|meanwhile|once\s+again|again|further|"
     r"repeatedly|categorically|previously|recently|reportedly|on\s+\w+|in\s+an\s+interview|"
-    r"however|though|although|,)\s*,?)*"
+    r"however|though|although)*"
 )
 _FORWARD_START = re.compile(
     r"^[^.\"“”:]{0,80}?(?:\bthat\b|:|[\"“]|,\s*(?=[A-Za-z]))|^\s*(?:that\b|:|,|[\"“])"
@@ -27,7 +31,7 @@ _FORWARD_START = re.compile(
 # and occasion ("said on Wednesday", "told reporters after the meeting", "said in an
 # interview with TASS"). Stripped before deciding whether a clause follows.
 _ADJUNCT = re.compile(
-    r"""^\s*,?\s*(?:
+    r"""\s*,?\s*(?:
         (?:on|last|this|next|earlier|later)\s+(?:\w+day|week|month|year|\w+\s+\d{1,2})(?:\s+\w+ing)?
       | in\s+(?:an?|the|his|her|their)\s+[\w-]+(?:\s+[\w-]+)?
             (?:\s+(?:with|to|on|of|in)\s+[\w.'’-]+(?:\s+[\w.'’-]+)?)?
@@ -47,9 +51,22 @@ _PREPOSITION_START = re.compile(r"^\s*(?:to|in|on|at|as|with|by|from|for|of|and|
 
 
 def strip_adjuncts(clause: str) -> str:
-    while (m := _ADJUNCT.match(clause)) and m.end() > 0:
-        clause = clause[m.end():]
-    return clause
+    # Matched from a moving position, not on ever shorter copies: many adjuncts would be quadratic.
+    pos = 0
+    while (m := _ADJUNCT.match(clause, pos)) and m.end() > pos:
+        pos = m.end()
+    return clause[pos:]
+
+
+# How far "according to" may start before the spaces that end at its mention.
+_ACCORDING_REACH = 200
+
+
+def _spaces_before(text: str, start: int, at: int) -> int:
+    """Where the run of spaces that ends at ``at`` begins (not before ``start``)."""
+    while at > start and text[at - 1].isspace():
+        at -= 1
+    return at
 
 
 class Attributor:
@@ -58,12 +75,14 @@ class Attributor:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lex = lexicon
         verbs = lexicon.speech_verbs.pattern + "|" + lexicon.stance_verbs.pattern
+        # The patterns after a mention are matched at its end, those before it end at its start
+        # (endpos): no copies of the rest of the sentence, which would be quadratic in a long one.
         # "X, who led the delegation, said": one parenthetical may stand between subject and verb.
-        self._verb_after = re.compile(r"^(?:\s*,[^,\"“”()]{1,100},)?" + _ADVERBIAL + r"\s*(?P<verb>" + verbs + r")")
+        self._verb_after = re.compile(r"(?:\s*+,[^,\"“”()]{1,100},)?" + _ADVERBIAL + r"\s*+(?P<verb>" + verbs + r")")
         # "..., said Grushko": the inverted verb follows the quote or clause it closes.
         self._verb_before = re.compile(r"(?:^|[,.\"”’'–—-])\s*(?P<verb>" + verbs + r")\s*$")
         self._according_before = re.compile(r"(?:" + lexicon.according.pattern + r")\s*$", re.I)
-        self._statement_after = re.compile(r"^['’]s\s+(?:" + lexicon.statement_nouns.pattern + r")", re.I)
+        self._statement_after = re.compile(r"['’]s\s+(?:" + lexicon.statement_nouns.pattern + r")", re.I)
 
     def find(
         self, text: str, start: int, end: int, mentions: list[Mention]
@@ -74,18 +93,17 @@ class Attributor:
         for m in mentions:
             if m.speaker is None:
                 continue
-            after = text[m.end:end]
-            before = text[start:m.start]
             # "X's statement that ..." and "according to X, ..." put the content after.
-            statement = self._statement_after.match(after)
+            statement = self._statement_after.match(text, m.end, end)
             if statement:
-                points.append((m.start, m.end + statement.end(), m.speaker, None))
+                points.append((m.start, statement.end(), m.speaker, None))
                 continue
-            acc = self._according_before.search(before)
+            reach = max(start, _spaces_before(text, start, m.start) - _ACCORDING_REACH)
+            acc = self._according_before.search(text, reach, m.start)
             if acc:
-                points.append((start + acc.start(), m.end, m.speaker, None))
+                points.append((acc.start(), m.end, m.speaker, None))
                 continue
-            verb = self._verb_after.match(after)
+            verb = self._verb_after.match(text, m.end, end)
             if verb:
                 phrase_start = m.start
                 # Coordinated subjects ("Both NATO and Russia stressed") are joint statements.
@@ -93,12 +111,12 @@ class Attributor:
                     r"\bboth\b", text[max(start, m.start - 40):m.start], re.I
                 ):
                     continue
-                own = m.end + verb.start("verb") if self.lex.stance_verbs.fullmatch(verb.group("verb")) else None
-                points.append((phrase_start, m.end + verb.end(), m.speaker, own))
+                own = verb.start("verb") if self.lex.stance_verbs.fullmatch(verb.group("verb")) else None
+                points.append((phrase_start, verb.end(), m.speaker, own))
                 continue
             # The window's start is the sentence's only when the sentence is that short.
-            tail = before[-30:] if len(before) <= 30 else "\0" + before[-30:]
-            pre = self._verb_before.search(tail) if before else None
+            tail = text[start:m.start] if m.start - start <= 30 else "\0" + text[m.start - 30:m.start]
+            pre = self._verb_before.search(tail) if m.start > start else None
             if pre:
                 phrase_start = m.start - (len(tail) - pre.start("verb"))
                 points.append((phrase_start, m.end, m.speaker, None))

@@ -81,8 +81,10 @@ def extract(article: Article) -> list[Claim]:
     claims = []
     for (actor_id, topic), items in grouped.items():
         spans: list[EvidenceSpan] = []
+        taken: set[tuple[int, int]] = set()  # one actor's many statements: a set keeps this linear
         for f in items:
-            if not any(s.start == f.start and s.end == f.end for s in spans):
+            if (f.start, f.end) not in taken:
+                taken.add((f.start, f.end))
                 spans.append(EvidenceSpan(start=f.start, end=f.end, text=text[f.start:f.end], stance=f.stance))
         stance = combine([s.stance for s in spans])
         primary = next((s for s in spans if s.stance == stance), spans[0])

@@ -10,10 +10,10 @@ from datetime import date
 
 from schemas.events import Side
 from streams.core.extraction.lexicon import Lexicon, backref_filter
-from streams.core.extraction.patterns import alternation_source
+from streams.core.extraction.names import Names
+from streams.core.extraction.patterns import UPPER, Occupancy, alternation_source
 from streams.core.extraction.registry import Actor, Registry
 
-UPPER = "A-ZÀ-ÖØ-Þ"
 _WORD = rf"[{UPPER}][^\W\d_]+(?:-[{UPPER}]?[^\W\d_]+)?(?:['’][{UPPER}][^\W\d_]+)?"
 _NAME = rf"{_WORD}(?:\s+{_WORD}){{1,2}}"
 _PREFIX = re.compile(r"(?:[A-Z][\w.'’-]*\s+){1,4}$")
@@ -62,42 +62,30 @@ class Scan:
 class Context:
     """What earlier sentences established: who was mentioned, who spoke."""
 
-    recent: list[Speaker] = field(default_factory=list)
-    discovered: dict[str, Speaker] = field(default_factory=dict)
+    discovered: Names[Speaker] = field(default_factory=Names)
     participants: list[Speaker] = field(default_factory=list)  # the persons the lead names
     # "president" -> the text's own principal; worked out on first use, since most texts use no bare title
     bare_titles: Callable[[], dict[str, Speaker]] = dict
     _bare: dict[str, Speaker] | None = None
     named: frozenset[str] = frozenset()  # registry actors an undated text names
-    _pattern: tuple[int, re.Pattern[str]] | None = None
+    # The speaker noted last of each kind a back-reference asks for ("person", "institution",
+    # and a side's persons): the answer without walking back over every speaker noted.
+    _last: dict[str, Speaker] = field(default_factory=dict)
 
     def bare(self, title: str) -> Speaker | None:
         if self._bare is None:
             self._bare = self.bare_titles()
         return self._bare.get(title)
 
-    def discovered_pattern(self) -> re.Pattern[str]:
-        """The names of discovered speakers as one pattern, rebuilt when a name is added."""
-        if self._pattern is None or self._pattern[0] != len(self.discovered):
-            names = sorted(self.discovered, key=len, reverse=True)
-            pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])")
-            self._pattern = (len(self.discovered), pattern)
-        return self._pattern[1]
-
     def note(self, speaker: Speaker) -> None:
-        if speaker in self.recent:
-            self.recent.remove(speaker)
-        self.recent.append(speaker)
+        if speaker.kind in ("person", "institution"):
+            self._last[speaker.kind] = speaker
+        if speaker.kind == "person" and speaker.side.value in ("russia", "nato"):
+            self._last[speaker.side.value] = speaker
 
     def resolve_backref(self, kind: str) -> Speaker | None:
-        for candidate in reversed(self.recent):
-            if kind == "institution" and candidate.kind == "institution":
-                return candidate
-            if kind == "person" and candidate.kind == "person":
-                return candidate
-            if kind in ("russia", "nato") and candidate.kind == "person" and candidate.side.value == kind:
-                return candidate
-        return None
+        """The most recently noted speaker a back-reference of this kind can mean."""
+        return self._last.get(kind)
 
 
 def speaker_of(actor: Actor) -> Speaker:
@@ -191,12 +179,14 @@ class MentionFinder:
         for m in within(scan.aliases):
             actor = self.registry.by_alias[re.sub(r"\s+", " ", m.group())]
             candidates.append((with_article(m.start()), m.end(), speaker_of(actor), "name", 3))
-        if ctx.discovered:
-            for m in ctx.discovered_pattern().finditer(text, start, end):
-                candidates.append((m.start(), m.end(), ctx.discovered[m.group()], "name", 4))
+        for n_start, n_end, name in ctx.discovered.find(text, start, end):
+            candidates.append((n_start, n_end, ctx.discovered[name], "name", 4))
+        if len(candidates) < 2:
+            return [Mention(c[0], c[1], c[2], c[3]) for c in candidates]
         chosen: list[Mention] = []
+        taken = Occupancy(min(c[0] for c in candidates), max(c[1] for c in candidates))
         for c_start, c_end, speaker, kind, _rank in sorted(candidates, key=lambda c: (c[0] - c[1], c[4], c[0])):
-            if all(c_end <= m.start or c_start >= m.end for m in chosen):
+            if taken.claim(c_start, c_end):
                 chosen.append(Mention(c_start, c_end, speaker, kind))
         return sorted(chosen, key=lambda m: m.start)
 

@@ -2,6 +2,8 @@
 
 import re
 
+UPPER = "A-ZÀ-ÖØ-Þ"  # capitals, for character classes
+
 
 def word_alternation(entries: list[str], ignore_case: bool, end: str = r"(?![\w])") -> re.Pattern[str]:
     """One pattern for a list of regular-expression entries, matched from a word start,
@@ -43,3 +45,22 @@ def _by_first_letter(entries: list[str], ignore_case: bool) -> dict[str, list[st
                 return None
             grouped.setdefault(head[0].lower() if ignore_case else head[0], []).append(head[1:])
     return grouped
+
+
+class Occupancy:
+    """Which characters of text[start:end] are taken, for keeping the longest of
+    overlapping readings: a check against every reading kept so far would be quadratic
+    in a long sentence."""
+
+    def __init__(self, start: int, end: int) -> None:
+        self.start = start
+        self.taken = bytearray(max(0, end - start))
+
+    def claim(self, start: int, end: int) -> bool:
+        """Take [start, end) if none of it is taken yet; whether it was taken. Readings are
+        matches, never empty: an empty one would be taken wherever it stood."""
+        a, b = start - self.start, end - self.start
+        if self.taken.find(1, a, b) != -1:
+            return False
+        self.taken[a:b] = b"\x01" * (b - a)
+        return True

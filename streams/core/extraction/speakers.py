@@ -5,7 +5,9 @@ text that is theirs. Sentences with no speaker (a journalist's framing, a bare
 event report, a question) yield nothing.
 """
 
+import bisect
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -30,10 +32,10 @@ _YEAR = re.compile(r"(?<!\d)(?:19[5-9]\d|20\d\d)(?!\d)")
 def _era(text: str) -> date | None:
     """For reading titles in an undated text: the middle of the year it names most (the
     latest of those tied), or None when it names none."""
-    years = [int(y) for y in _YEAR.findall(text)]
+    years = Counter(int(y) for y in _YEAR.findall(text))
     if not years:
         return None
-    return date(max(years, key=lambda y: (years.count(y), y)), 7, 1)
+    return date(max(years, key=lambda y: (years[y], y)), 7, 1)
 
 
 def _is_question(text: str, sent: Sentence) -> bool:
@@ -49,11 +51,13 @@ class SpeakerFinder:
         connectors = "|".join(lexicon.label_connectors)
         # A transcript turn opens with its speaker's label: "MS. PSAKI:", "Q", "Vladimir Putin:",
         # "President of Kazakhstan Kassym-Jomart Tokayev:", "Olaf Scholz(retranslated):".
+        # Spaces are possessive (\s*+) where what follows is never a space: trying every split
+        # of a long run of spaces between two of them would be quadratic in it.
         self._label = re.compile(
-            rf"\s*(?:(?P<q>Q)(?:\s*:\s+|[ \t\xa0]{{2,}})"
+            rf"\s*+(?:(?P<q>Q)(?:\s*+:\s+|[ \t\xa0]{{2,}})"
             rf"|(?P<label>[A-Z][A-Z.'’ -]{{0,60}}?"
             rf"|[{UPPER}][\w'’.-]*(?:[ \t]+(?:[{UPPER}][\w'’.-]*|{connectors})){{0,11}}?)"
-            rf"\s*(?:\([^()\n]{{1,40}}\))?\s*:\s+)"
+            rf"\s*+(?:\([^()\n]{{1,40}}\))?\s*+:\s+)"
         )
 
     def statements(self, text: str, sentences: list[Sentence], published: date | None) -> list[Statement]:
@@ -69,14 +73,15 @@ class SpeakerFinder:
         ctx.bare_titles = lambda: {k: speaker_of(a) for k, a in self.registry.bare_titles(text, on, named).items()}
         direct: dict[int, list[tuple[Speaker, tuple[int, int]]]] = {}
         labelled: dict[int, tuple[Speaker | None, int]] = {}  # sentence -> (turn's speaker, content start)
-        quotes: dict[int, list[tuple[int, int]]] = {}
+        quotes: dict[int, _Regions] = {}
+        extents = _paragraph_extents(sentences)
+        in_lead: set[Speaker] = set()  # ctx.participants as a set: a lead may name many people
         in_transcript = False
         turn: Speaker | None = None
         host: Speaker | None = None
         for index, sent in enumerate(sentences):
             if sent.paragraph not in quotes:
-                p_sents = [s for s in sentences if s.paragraph == sent.paragraph]
-                quotes[sent.paragraph] = quote_regions(text, p_sents[0].start, p_sents[-1].end)
+                quotes[sent.paragraph] = _Regions(quote_regions(text, *extents[sent.paragraph]))
             own_start = sent.start  # where the sentence's own words begin, after any label
             label = self._label.match(text, sent.start, sent.end)
             if label is not None:
@@ -95,7 +100,8 @@ class SpeakerFinder:
             if sent.paragraph == 0:
                 for m in mentions:
                     if m.speaker and m.speaker.kind == "person" and m.speaker.id != JOINT \
-                            and m.speaker not in ctx.participants:
+                            and m.speaker not in in_lead:
+                        in_lead.add(m.speaker)
                         ctx.participants.append(m.speaker)
                 if index == 0 and ctx.participants:
                     host = ctx.participants[0]
@@ -107,6 +113,7 @@ class SpeakerFinder:
 
         out: list[Statement] = []
         last: tuple[Speaker, int] | None = None  # (speaker, paragraph)
+        quoted = _QuoteSpeakers(sentences, direct)
         for index, sent in enumerate(sentences):
             if _is_question(text, sent):
                 continue  # a question states no position
@@ -121,13 +128,11 @@ class SpeakerFinder:
                     out.append(Statement(speaker, sent.start, sent.end, content))
                 last = (direct[index][-1][0], sent.paragraph)
                 continue
-            region = next(
-                ((a, b) for a, b in quotes[sent.paragraph] if a <= sent.start + 1 and sent.end <= b + 2), None
-            )
+            region = quotes[sent.paragraph].enclosing(sent.start, sent.end)
             speaker = None
             first_person = self.lex.first_person.search(text, sent.start, sent.end) is not None
             if region is not None:
-                speaker = self._quote_speaker(region, sentences, index, direct)
+                speaker = quoted.speaker(region, index)
             if speaker is None and host is not None and self.lex.passive_reports.search(text, sent.start, sent.end):
                 speaker = host  # "It was noted that ...": the readout's principal
             if speaker is None and last is not None and sent.paragraph - last[1] <= 1 and (
@@ -154,19 +159,6 @@ class SpeakerFinder:
             elif len(ctx.participants) >= 2:
                 out.extend((p, content) for p in ctx.participants)
         return out
-
-    @staticmethod
-    def _quote_speaker(
-        region: tuple[int, int], sentences: list[Sentence], index: int,
-        direct: dict[int, list[tuple[Speaker, tuple[int, int]]]],
-    ) -> Speaker | None:
-        """The speaker of a quote: an attribution in a later sentence of the quote, else an earlier one."""
-        later = [i for i in range(index + 1, len(sentences)) if sentences[i].start < region[1] + 2]
-        earlier = [i for i in range(index - 1, -1, -1) if sentences[i].end > region[0]]
-        for i in later + earlier:
-            if i in direct:
-                return direct[i][0][0]
-        return None
 
     def _turn(self, label: re.Match[str], ctx: Context, on: date | None,
               in_transcript: bool) -> tuple[bool, Speaker | None]:
@@ -196,9 +188,8 @@ class SpeakerFinder:
             actor = self.registry.by_role(m.group(), on, ctx.named)
             if actor is not None:
                 return True, speaker_of(actor)
-        for name, speaker in ctx.discovered.items():
-            if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", probe):
-                return True, speaker
+        if (speaker := ctx.discovered.first_in(probe)) is not None:
+            return True, speaker
         if self.finder.appositive.search(probe):
             mentions = self.finder.mentions(probe, 0, len(probe), ctx, on)
             found = next((m.speaker for m in mentions if m.speaker and m.kind == "name"), None)
@@ -207,3 +198,53 @@ class SpeakerFinder:
         if len(words) >= 2 or (in_transcript and raw.isupper()):
             return True, None
         return False, None
+
+
+def _paragraph_extents(sentences: list[Sentence]) -> dict[int, tuple[int, int]]:
+    """Each paragraph's span, from its first sentence's start to its last one's end."""
+    extents: dict[int, tuple[int, int]] = {}
+    for sent in sentences:
+        first = extents.get(sent.paragraph)
+        extents[sent.paragraph] = (first[0] if first else sent.start, sent.end)
+    return extents
+
+
+class _Regions:
+    """A paragraph's quote regions, looked up by bisection: in a long paragraph full of
+    quotes a walk over them for every sentence would be quadratic."""
+
+    def __init__(self, regions: list[tuple[int, int]]) -> None:
+        # quote_regions gives disjoint regions in text order: starts and ends both ascend.
+        self.regions = regions
+        self.starts = [a for a, _ in regions]
+        self.ends = [b for _, b in regions]
+
+    def enclosing(self, start: int, end: int) -> tuple[int, int] | None:
+        """The first region with a <= start + 1 and end <= b + 2 (a quote mark may stand
+        just outside the sentence), or None."""
+        opened_before = bisect.bisect_right(self.starts, start + 1)
+        first_long_enough = bisect.bisect_left(self.ends, end - 2)
+        return self.regions[first_long_enough] if first_long_enough < opened_before else None
+
+
+class _QuoteSpeakers:
+    """The speaker of a quote: an attribution in a later sentence of the quote, else an
+    earlier one. Sentences come in text order, so the sentences a quote covers and the
+    attributed ones among them are found by bisection, not by walking the article."""
+
+    def __init__(self, sentences: list[Sentence], direct: dict[int, list[tuple[Speaker, tuple[int, int]]]]) -> None:
+        self.starts = [s.start for s in sentences]
+        self.ends = [s.end for s in sentences]
+        self.attributed = sorted(direct)
+        self.direct = direct
+
+    def speaker(self, region: tuple[int, int], index: int) -> Speaker | None:
+        later_end = bisect.bisect_left(self.starts, region[1] + 2, lo=index + 1)  # later: index+1 .. later_end-1
+        nearest = bisect.bisect_right(self.attributed, index)
+        if nearest < len(self.attributed) and self.attributed[nearest] < later_end:
+            return self.direct[self.attributed[nearest]][0][0]
+        earlier_start = bisect.bisect_right(self.ends, region[0], 0, index)  # earlier: earlier_start .. index-1
+        nearest = bisect.bisect_left(self.attributed, index) - 1
+        if nearest >= 0 and self.attributed[nearest] >= earlier_start:
+            return self.direct[self.attributed[nearest]][0][0]
+        return None

@@ -7,7 +7,9 @@ spans always index the article exactly as it was read.
 import re
 from dataclasses import dataclass
 
-# Whole lines that are page furniture, not reporting.
+# Whole lines that are page furniture, not reporting. The translation notice commits to
+# the first "machine" word of the line (?>...): a "translat" after any later one is after
+# the first too, and retrying from each one would be quadratic in a long line.
 _FURNITURE = re.compile(
     r"""^\s*(?:
         advertisement | all\ news | back\ to\ top(?:\ button)? | whatsapp\ logo
@@ -18,7 +20,7 @@ _FURNITURE = re.compile(
       | reported\ by:?.* | (?:updated|published|posted)\b.*\b(?:\d{4}|ist|gmt|utc)\b.{0,20}
       | your\ voice\.\ now\ direct\. | send\ us\ your\ views.* | this\ section\ is\ moderated\.?
       | follow\ us.* | subscribe.* | sign\ up.* | click\ here.*
-      | not\ all\ news\ on\ the\ site.* | .*\b(?:machine|automatic(?:ally)?|programmatic)\b.*\btranslat.*
+      | not\ all\ news\ on\ the\ site.* | (?>.*?\b(?:machine|automatic(?:ally)?|programmatic)\b).*\btranslat.*
       | [\w .'-]{1,40}/(?:tass|ria\ novosti|reuters|ap|afp|getty\ images|sputnik|epa)
     )\s*$""",
     re.IGNORECASE | re.VERBOSE,
@@ -29,7 +31,9 @@ _ABBREVIATIONS = frozenset(
     "mr mrs ms dr gen lt col maj capt adm sgt st jan feb mar apr jun jul aug sep sept oct nov dec "
     "no vs etc sen rep gov jr sr prof inc co corp ltd dept amb pres approx".split()
 )
-_SENTENCE_END = re.compile(r"[.!?]+[\"”’']?(?=\s+[\"“‘'(\[]?[A-Z0-9–—-])")
+# A run of stops is tried from its first one only, and whole: from each stop of a long run
+# ("......") the engine would otherwise rescan the rest of it.
+_SENTENCE_END = re.compile(r"(?<![.!?])[.!?]++[\"”’']?(?=\s+[\"“‘'(\[]?[A-Z0-9–—-])")
 _LAST_WORD = re.compile(r"(\w+)\W*$")
 _OPEN_QUOTES = "“«"
 _CLOSE_QUOTES = "”»"
