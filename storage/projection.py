@@ -67,39 +67,36 @@ def _storable(text: str | None) -> str | None:
     return None if text is None else text.replace("\x00", "\ufffd")
 
 
-async def _article(conn: asyncpg.Connection, rec: LogRecord, event: ArticlePublished) -> None:
+_ARTICLE = """INSERT INTO articles (article_id, source, title, outlet, url, published_at, date_source,
+                                     body_start, body, event_id, recorded_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+               ON CONFLICT (article_id) DO NOTHING"""
+_ACTOR = "INSERT INTO actors (actor_id, name, side) VALUES ($1, $2, $3) ON CONFLICT (actor_id) DO NOTHING"
+_CLAIM = """INSERT INTO claims (claim_id, statement_id, article_id, actor_id, topic, stance, evidence, span_start,
+                               span_end, evidence_spans, published_at, date_known, confidence, extractor_version,
+                               event_id, recorded_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, $16)
+           ON CONFLICT (claim_id) DO NOTHING"""
+
+
+def _article_row(rec: LogRecord, event: ArticlePublished) -> tuple[object, ...]:
     a = event.data.model_copy(update={f: _storable(getattr(event.data, f))
                                       for f in ("source", "title", "outlet", "url", "text")})
-    await conn.execute(
-        """INSERT INTO articles (article_id, source, title, outlet, url, published_at, date_source,
-                                 body_start, body, event_id, recorded_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-           ON CONFLICT (article_id) DO NOTHING""",
-        a.article_id, a.source, a.title, a.outlet, a.url, a.published_at, a.date_source,
-        a.body_start, a.text, event.event_id, rec.timestamp,
-    )
+    return (a.article_id, a.source, a.title, a.outlet, a.url, a.published_at, a.date_source,
+            a.body_start, a.text, event.event_id, rec.timestamp)
 
 
-async def _claim(conn: asyncpg.Connection, rec: LogRecord, event: ClaimExtracted) -> None:
+def _claim_rows(rec: LogRecord, event: ClaimExtracted) -> tuple[tuple[object, ...], tuple[object, ...]]:
+    """The claim's actor row and its own row."""
     c = event.data.model_copy(update={
         "actor_name": _storable(event.data.actor_name), "evidence": _storable(event.data.evidence),
         "evidence_spans": tuple(s.model_copy(update={"text": _storable(s.text)}) for s in event.data.evidence_spans),
     })
-    await conn.execute(
-        "INSERT INTO actors (actor_id, name, side) VALUES ($1, $2, $3) ON CONFLICT (actor_id) DO NOTHING",
-        c.actor_id, c.actor_name, c.side.value,
-    )
-    await conn.execute(
-        """INSERT INTO claims (claim_id, statement_id, article_id, actor_id, topic, stance, evidence, span_start,
-                               span_end, evidence_spans, published_at, date_known, confidence, extractor_version,
-                               event_id, recorded_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, $16)
-           ON CONFLICT (claim_id) DO NOTHING""",
-        c.claim_id, c.statement_id, c.article_id, c.actor_id, c.topic.value, c.stance.value, c.evidence,
-        c.span[0], c.span[1],
-        json.dumps([s.model_dump(mode="json") for s in c.evidence_spans]), c.published_at, c.date_known,
-        c.confidence, c.extractor_version, event.event_id, rec.timestamp,
-    )
+    actor = (c.actor_id, c.actor_name, c.side.value)
+    claim = (c.claim_id, c.statement_id, c.article_id, c.actor_id, c.topic.value, c.stance.value, c.evidence,
+             c.span[0], c.span[1], json.dumps([s.model_dump(mode="json") for s in c.evidence_spans]),
+             c.published_at, c.date_known, c.confidence, c.extractor_version, event.event_id, rec.timestamp)
+    return actor, claim
 
 
 def _row_of(r: asyncpg.Record) -> VersionRow:
@@ -158,30 +155,63 @@ async def _position(conn: asyncpg.Connection, event: PositionEvent) -> None:
 async def _apply(conn: asyncpg.Connection, rec: LogRecord) -> None:
     event = rec.event
     if isinstance(event, ArticlePublished):
-        await _article(conn, rec, event)
+        await conn.execute(_ARTICLE, *_article_row(rec, event))
     elif isinstance(event, ClaimExtracted):
-        await _claim(conn, rec, event)
+        actor, claim = _claim_rows(rec, event)
+        await conn.execute(_ACTOR, *actor)
+        await conn.execute(_CLAIM, *claim)
     elif isinstance(event, PositionChanged | PositionRevised | PositionCorroborated):
         await _position(conn, event)
 
 
+async def _apply_grouped(conn: asyncpg.Connection, records: Sequence[LogRecord]) -> None:
+    """The batch's articles and claims in one statement each (they are keyed by id and
+    depend on nothing), then its position events one by one, in log order (each reads
+    the rows the one before wrote)."""
+    articles = [_article_row(r, r.event) for r in records if isinstance(r.event, ArticlePublished)]
+    claims = [_claim_rows(r, r.event) for r in records if isinstance(r.event, ClaimExtracted)]
+    if articles:
+        await conn.executemany(_ARTICLE, articles)
+    if claims:
+        await conn.executemany(_ACTOR, list(dict.fromkeys(actor for actor, _ in claims)))  # first in log order
+        await conn.executemany(_CLAIM, [claim for _, claim in claims])
+    for rec in records:
+        if isinstance(rec.event, PositionChanged | PositionRevised | PositionCorroborated):
+            await _position(conn, rec.event)
+
+
+async def _store_offsets(conn: asyncpg.Connection, records: Sequence[LogRecord]) -> None:
+    next_offsets: dict[tuple[str, int], int] = {}
+    for rec in records:
+        key = (rec.topic, rec.partition)
+        next_offsets[key] = max(next_offsets.get(key, 0), rec.offset + 1)
+    await conn.executemany(
+        """INSERT INTO projection_offsets (topic, partition, next_offset) VALUES ($1, $2, $3)
+           ON CONFLICT (topic, partition) DO UPDATE
+           SET next_offset = GREATEST(projection_offsets.next_offset, EXCLUDED.next_offset)""",
+        [(t, p, o) for (t, p), o in next_offsets.items()],
+    )
+
+
 async def apply_batch(conn: asyncpg.Connection, records: Sequence[LogRecord]) -> None:
     """Apply ``records`` and advance the offsets past them, all in one transaction; a
-    record whose rows PostgreSQL refuses rolls it back and raises RowRefused."""
+    record whose rows PostgreSQL refuses rolls it back and raises RowRefused.
+
+    The batch is written grouped first; only when PostgreSQL refuses something is it
+    written again record by record, to find which record it refused."""
     if not records:
         return
-    next_offsets: dict[tuple[str, int], int] = {}
+    try:
+        async with conn.transaction():
+            await _apply_grouped(conn, records)
+            await _store_offsets(conn, records)
+        return
+    except ROW_REFUSALS:
+        pass
     async with conn.transaction():
         for rec in records:
-            key = (rec.topic, rec.partition)
-            next_offsets[key] = max(next_offsets.get(key, 0), rec.offset + 1)
             try:
                 await _apply(conn, rec)
             except ROW_REFUSALS as exc:
                 raise RowRefused(rec, f"PostgreSQL refused it: {type(exc).__name__}: {exc}") from exc
-        await conn.executemany(
-            """INSERT INTO projection_offsets (topic, partition, next_offset) VALUES ($1, $2, $3)
-               ON CONFLICT (topic, partition) DO UPDATE
-               SET next_offset = GREATEST(projection_offsets.next_offset, EXCLUDED.next_offset)""",
-            [(t, p, o) for (t, p), o in next_offsets.items()],
-        )
+        await _store_offsets(conn, records)
