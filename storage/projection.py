@@ -22,7 +22,7 @@ from schemas.events import (
     PositionRevised,
     Stance,
 )
-from storage.fold import Version, VersionRow, writes_for
+from storage.fold import RowKey, Version, VersionRow, writes_for
 
 
 @dataclass(frozen=True)
@@ -152,6 +152,80 @@ async def _position(conn: asyncpg.Connection, event: PositionEvent) -> None:
         )
 
 
+_INSERT_VERSIONS = """
+    INSERT INTO position_versions (actor_id, topic, version, stance, previous_stance, valid_from, valid_to, reports,
+                                   statement_ids, claim_ids, extractor_version, recorded_from, recorded_to, event_id)
+    SELECT actor_id, topic, version, stance, previous_stance, valid_from, valid_to, reports,
+           (SELECT array_agg(x) FROM jsonb_array_elements_text(statement_ids) x),
+           (SELECT array_agg(x) FROM jsonb_array_elements_text(claim_ids) x),
+           extractor_version, recorded_from, recorded_to, event_id
+    FROM jsonb_to_recordset($1::jsonb) AS r(actor_id text, topic text, version int, stance text,
+         previous_stance text, valid_from date, valid_to date, reports int, statement_ids jsonb, claim_ids jsonb,
+         extractor_version text, recorded_from timestamptz, recorded_to timestamptz, event_id text)
+    ON CONFLICT (actor_id, topic, version, recorded_from, event_id) DO NOTHING
+    RETURNING 1"""
+
+
+class _Conflict(Exception):
+    """A row the grouped fold meant to insert was already there: only the sequential
+    path, which reads the table before each event, says what happens then."""
+
+
+_SEQUENTIALLY: tuple[type[BaseException], ...] = (_Conflict, *ROW_REFUSALS)  # what sends a batch row by row
+
+
+def _version_json(position: tuple[str, str], row: VersionRow) -> dict[str, object]:
+    v = row.data
+    return {"actor_id": position[0], "topic": position[1], "version": v.version, "stance": v.stance.value,
+            "previous_stance": v.previous_stance.value if v.previous_stance else None,
+            "valid_from": v.valid_from.isoformat(), "valid_to": v.valid_to.isoformat() if v.valid_to else None,
+            "reports": v.reports, "statement_ids": list(v.statement_ids), "claim_ids": list(v.claim_ids),
+            "extractor_version": v.extractor_version, "recorded_from": row.recorded_from.isoformat(),
+            "recorded_to": row.recorded_to.isoformat() if row.recorded_to else None, "event_id": row.event_id}
+
+
+async def _positions_grouped(conn: asyncpg.Connection, events: Sequence[PositionEvent]) -> None:
+    """The batch's position events folded in memory (``storage.fold.writes_for``, event by
+    event, over the open rows read once per position), then written in two statements.
+    A row inserted and closed within the batch is inserted closed. Raises _Conflict when
+    a row to insert already exists, which the in-memory fold cannot know."""
+    positions = list(dict.fromkeys((e.data.actor_id, e.data.topic.value) for e in events))
+    await conn.executemany(_ACTOR, list(dict.fromkeys((e.data.actor_id, e.data.actor_name, e.data.side.value)
+                                                      for e in events)))
+    found = await conn.fetch(
+        "SELECT * FROM position_versions WHERE recorded_to IS NULL AND (actor_id, topic) IN"
+        " (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY version",
+        [a for a, _ in positions], [t for _, t in positions])
+    open_rows: dict[tuple[str, str], list[VersionRow]] = {p: [] for p in positions}
+    for r in found:
+        open_rows[(r["actor_id"], r["topic"])].append(_row_of(r))
+    inserts: dict[tuple[tuple[str, str], RowKey], VersionRow] = {}
+    closes: dict[tuple[tuple[str, str], RowKey], VersionRow] = {}
+    for event in events:
+        position = (event.data.actor_id, event.data.topic.value)
+        writes = writes_for(open_rows[position], event)
+        for row in writes.close:
+            ident = (position, row.key)
+            (inserts if ident in inserts else closes)[ident] = row
+        for row in writes.insert:
+            if (position, row.key) in inserts:
+                raise _Conflict  # the table's ON CONFLICT would keep the first: leave it to SQL
+            inserts[(position, row.key)] = row
+        gone = {r.key for r in writes.close}
+        open_rows[position] = sorted([*(r for r in open_rows[position] if r.key not in gone), *writes.insert],
+                                     key=lambda r: r.data.version)
+    if inserts:
+        payload = json.dumps([_version_json(p, row) for (p, _), row in inserts.items()])
+        if len(await conn.fetch(_INSERT_VERSIONS, payload)) != len(inserts):
+            raise _Conflict
+    if closes:
+        await conn.executemany(
+            "UPDATE position_versions SET recorded_to = $1 WHERE actor_id = $2 AND topic = $3 AND version = $4"
+            " AND recorded_from = $5 AND event_id = $6",
+            [(row.recorded_to, p[0], p[1], row.data.version, row.recorded_from, row.event_id)
+             for (p, _), row in closes.items()])
+
+
 async def _apply(conn: asyncpg.Connection, rec: LogRecord) -> None:
     event = rec.event
     if isinstance(event, ArticlePublished):
@@ -175,9 +249,9 @@ async def _apply_grouped(conn: asyncpg.Connection, records: Sequence[LogRecord])
     if claims:
         await conn.executemany(_ACTOR, list(dict.fromkeys(actor for actor, _ in claims)))  # first in log order
         await conn.executemany(_CLAIM, [claim for _, claim in claims])
-    for rec in records:
-        if isinstance(rec.event, PositionChanged | PositionRevised | PositionCorroborated):
-            await _position(conn, rec.event)
+    events = [r.event for r in records if isinstance(r.event, PositionChanged | PositionRevised | PositionCorroborated)]
+    if events:
+        await _positions_grouped(conn, events)
 
 
 async def _store_offsets(conn: asyncpg.Connection, records: Sequence[LogRecord]) -> None:
@@ -206,7 +280,7 @@ async def apply_batch(conn: asyncpg.Connection, records: Sequence[LogRecord]) ->
             await _apply_grouped(conn, records)
             await _store_offsets(conn, records)
         return
-    except ROW_REFUSALS:
+    except _SEQUENTIALLY:
         pass
     async with conn.transaction():
         for rec in records:

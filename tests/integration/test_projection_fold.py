@@ -95,3 +95,31 @@ def test_the_projector_leaves_the_rows_the_fold_says(postgres_server: str, seed:
     rnd.shuffle(claims)
     events = _log(claims, rnd)
     assert asyncio.run(_projected(postgres_server, events, rnd)) == _folded(events)
+
+
+def test_a_row_that_is_already_there_takes_the_sequential_path_and_the_same_rows(postgres_server: str) -> None:
+    """A late duplicate of an event whose row a later event closed at the same log time:
+    the grouped write finds the row there already and the batch is written row by row."""
+    rnd = random.Random(0)
+    first, second = _claims(rnd, 2)
+    second = second.model_copy(update={"actor_id": first.actor_id, "actor_name": first.actor_name,
+                                       "side": first.side, "topic": first.topic, "stance": first.stance,
+                                       "published_at": first.published_at})
+    at = LOG_START
+    opened = apply_claim(None, first)
+    changed = position_events(opened, at)
+    corroborated = position_events(apply_claim(opened.position, second), at)
+    events = [*changed, *corroborated, *changed]
+    for size in (1, 2, 3):  # apart, and together in one batch
+        assert asyncio.run(_projected(postgres_server, events, _Sizes(size))) == _folded(events)
+
+
+class _Sizes(random.Random):
+    """Batches of one size, where ``_projected`` asks for a random one."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(0)
+        self.size = size
+
+    def randrange(self, *_: object) -> int:  # type: ignore[override]
+        return self.size
