@@ -93,7 +93,10 @@ class Deployment:
         self.env = {**os.environ, "CLAIMTRACK_KAFKA_BOOTSTRAP": stack.bootstrap,
                     "CLAIMTRACK_DATABASE_URL": self.database_url, "CLAIMTRACK_TOPIC_PREFIX": self.name,
                     "CLAIMTRACK_APP_ID": self.name, "CLAIMTRACK_HOME": str(self.home),
-                    "CLAIMTRACK_LOG_LEVEL": "warning"}
+                    "CLAIMTRACK_LOG_LEVEL": "warning",
+                    # A consumer stuck after a broker outage exits, for the run to start it again
+                    # as a supervisor would, well within the run's wait.
+                    "CLAIMTRACK_STALL_TIMEOUT": "60"}
 
     def start(self, *command: str) -> subprocess.Popen[bytes]:
         log = open(self.home / f"{command[0]}.log", "ab")  # noqa: SIM115 - lives as long as the process

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
                                      "unset: a day after today (UTC)")
     broker_give_up: float = Field(300.0, gt=0, description="Seconds a worker waits for a lost broker "
                                   "before it exits with an error")
+    stall_timeout: float = Field(180.0, gt=0, description="Seconds a worker's stream processors may commit "
+                                 "nothing while messages wait and the broker answers, before it exits with an "
+                                 "error for its supervisor to restart it (a consumer stuck after a broker outage)")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     wait_timeout: float = Field(180.0, gt=0, description="Seconds `replay --wait` waits for the projection")
 

@@ -21,13 +21,20 @@ class RateLimit(logging.Filter):
     def __init__(self, every: float = 10.0) -> None:
         super().__init__()
         self.every = every
-        self._last: dict[tuple[str, object], float] = {}
-        self._held: dict[tuple[str, object], int] = {}
+        self._last: dict[tuple[str, str], float] = {}
+        self._held: dict[tuple[str, str], int] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
+        # A filter runs inside the caller's logging call: it must never raise into it.
+        try:
+            return self._let_through(record)
+        except Exception:
+            return True
+
+    def _let_through(self, record: logging.LogRecord) -> bool:
         if record.levelno < logging.WARNING or not record.name.startswith(CLIENT_LOGGERS):
             return True
-        key = (record.name, record.msg)
+        key = (record.name, str(record.msg)[:200])
         now = time.monotonic()
         if now - self._last.get(key, -self.every) < self.every:
             self._held[key] = self._held.get(key, 0) + 1

@@ -97,3 +97,10 @@ async def committed_offsets(bootstrap: str, group: str, topics: list[str]) -> di
     finally:
         await admin.close()
     return {(tp.topic, tp.partition): max(0, stored[tp].offset) if tp in stored else 0 for tp in tps}
+
+
+async def processor_offsets(bootstrap: str, group: str, topics: list[str]) -> dict[tuple[str, int], tuple[int, int]]:
+    """Each partition's (committed offset of ``group``, end offset)."""
+    done = await committed_offsets(bootstrap, group, topics)
+    ends = await end_offsets(bootstrap, topics)
+    return {tp: (done.get(tp, 0), end) for tp, end in ends.items()}

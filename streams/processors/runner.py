@@ -8,11 +8,11 @@ import faust
 
 from storage.migrate import migrate_database
 from storage.retry import retrying
-from streams.clients.admin import ensure_topics
+from streams.clients.admin import ensure_topics, processor_offsets
 from streams.config import Settings
 from streams.logs import limit_client_lines, log
 from streams.processors.app import changelog_topic, create_app
-from streams.processors.watchdog import BrokerLost, watch_broker
+from streams.processors.watchdog import BrokerLost, Stalled, watch_broker, watch_progress
 from streams.projector.service import Limits, Projector
 
 
@@ -42,15 +42,20 @@ def run_worker(settings: Settings, bootstrap: str, database_url: str, with_proje
     asyncio.run(prepare(settings, bootstrap, database_url))
     app = create_app(settings, bootstrap)
 
-    async def give_up(lost: BrokerLost) -> None:
-        # faust's orderly stop waits on the broker that is gone, a minute or more: bound it.
+    async def give_up(reason: BrokerLost | Stalled) -> None:
+        # faust's orderly stop waits on the broker, which is gone or stuck: bound it.
         asyncio.get_running_loop().call_later(STOP_GRACE, os._exit, 1)
-        await app.crash(lost)
+        await app.crash(reason)
+
+    async def behind() -> dict[tuple[str, int], tuple[int, int]]:
+        return await processor_offsets(bootstrap, settings.app_id, [settings.topics.articles, settings.topics.claims])
 
     @app.task
     async def watch() -> None:
         limit_client_lines()  # faust has installed its log handlers by now
-        await watch_broker(bootstrap, settings.broker_give_up, give_up)
+        await asyncio.gather(watch_broker(bootstrap, settings.broker_give_up, give_up),
+                             watch_progress(behind, settings.stall_timeout, give_up,
+                                            recovering=lambda: bool(app.rebalancing or app.in_recovery)))
 
     if with_projector:
         projector = Projector(bootstrap, database_url, settings.topics, limits=limits_of(settings))

@@ -35,3 +35,43 @@ async def watch_broker(bootstrap: str, give_up_after: float, give_up: Callable[[
             log.error(message)
             await give_up(BrokerLost(message))
             return
+
+
+class Stalled(RuntimeError):
+    """The stream processors made no progress for too long while there was work and the
+    broker answered: their consumer is stuck, which only a restart cures."""
+
+
+async def watch_progress(behind: Callable[[], Awaitable[dict[tuple[str, int], tuple[int, int]]]],
+                         stall_after: float, give_up: Callable[[Stalled], Awaitable[None]],
+                         recovering: Callable[[], bool] = lambda: False, every: float = 10.0) -> None:
+    """Every ``every`` seconds ask ``behind`` for each partition's (committed, end)
+    offsets; when some partition has work and no committed offset has moved for
+    ``stall_after`` seconds, call ``give_up`` and return. A broker that does not answer
+    is the other watch's business, and table recovery is slow by nature: either resets
+    the clock."""
+    loop = asyncio.get_running_loop()
+    last: dict[tuple[str, int], int] | None = None
+    still_since = loop.time()
+    while True:
+        await asyncio.sleep(every)
+        if recovering():
+            still_since = loop.time()
+            continue
+        try:
+            offsets = await asyncio.wait_for(behind(), timeout=every)
+        except Exception:  # the broker is away: watch_broker decides about that
+            still_since = loop.time()
+            continue
+        committed = {tp: done for tp, (done, _) in offsets.items()}
+        waiting = any(done < end for done, end in offsets.values())
+        if committed != last or not waiting:
+            last, still_since = committed, loop.time()
+            continue
+        if loop.time() - still_since >= stall_after:
+            message = (f"the stream processors have committed nothing for {stall_after:.0f}s although messages "
+                       "wait and the broker answers (CLAIMTRACK_STALL_TIMEOUT); the worker stops, and a restart "
+                       "resumes where it left off")
+            log.error(message)
+            await give_up(Stalled(message))
+            return

@@ -1,6 +1,7 @@
 """Two workers share the partitions of one deployment, and the history they build is the
 one a single worker builds from the same corpus."""
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from streams.clients.admin import processor_offsets
 from tests.generated_corpus import generate
 from tests.integration.conftest import Pipeline
 
@@ -39,6 +41,11 @@ def test_two_workers_give_the_history_of_one(make_pipeline: Callable[[], Pipelin
             time.sleep(0.5)
         single.cli("replay", str(corpus), "--wait")
         pair.cli("replay", str(corpus), "--wait")
+        # What the worker's stall watch reads: every partition committed to its end.
+        offsets = asyncio.run(processor_offsets(pair.bootstrap, pair.settings.app_id,
+                                                [pair.settings.topics.articles, pair.settings.topics.claims]))
+        assert offsets and all(done == end for done, end in offsets.values())
+        assert sum(end for _, end in offsets.values()) > 120  # the articles and their claims
         checksum = single.cli("checksum").stdout.strip()
         assert checksum and checksum == pair.cli("checksum").stdout.strip()
         assert second.poll() is None and pair.worker is not None and pair.worker.poll() is None
