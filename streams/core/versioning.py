@@ -14,6 +14,7 @@ the position already knows yields none of them.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -47,6 +48,20 @@ class Outcome:
     changed: PositionVersion | None = None  # the present position changed: the new current version
     revision: Revision | None = None  # the past changed: the whole history as it now stands
     corroborated: PositionVersion | None = None  # a version gained evidence, nothing else changed
+
+
+def stored_state(position: Position) -> dict[str, Any]:
+    """What the version processor keeps of a position: its statements, not the versions
+    they make, which ``restored`` derives again (half the bytes, and the changelog writes
+    them on every claim)."""
+    return position.model_dump(mode="json", exclude={"versions"})
+
+
+def restored(state: dict[str, Any]) -> Position:
+    """The position ``stored_state`` kept; a state that still holds its versions (as
+    kept before) is read the same way."""
+    position = Position.model_validate({k: v for k, v in state.items() if k != "versions"})
+    return position.model_copy(update={"versions": derive_versions(position)})
 
 
 def position_key(actor_id: str, topic: str) -> str:

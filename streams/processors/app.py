@@ -29,7 +29,7 @@ from streams.core.handlers import (
     position_events,
     time_refusal,
 )
-from streams.core.versioning import Position, apply_claim, position_key
+from streams.core.versioning import apply_claim, position_key, restored, stored_state
 from streams.logs import log
 from streams.processors.recovery import SeekFirstTableManager
 
@@ -130,12 +130,12 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
                 return None
             key = position_key(claim.actor_id, claim.topic.value)
             stored = positions.get(key)
-            before = Position.model_validate(stored) if stored else None
+            before = restored(stored) if stored else None
             outcome = apply_claim(before, claim)
             # Transaction time comes from the log, so re-runs agree.
             events = [(encode_event(out), cloudevent_headers(out, key)) for out in position_events(outcome, at)]
             moved = outcome.position if outcome.position is not None and outcome.position != before else None
-            return Versioned(key, events, moved.model_dump(mode="json") if moved else None)
+            return Versioned(key, events, stored_state(moved) if moved else None)
         return work
 
     @app.agent(claims)

@@ -1,3 +1,4 @@
+import json
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -272,3 +273,19 @@ def test_transaction_time_never_runs_backwards_whatever_the_log_timestamps() -> 
     assert all(r.recorded_to is None or r.recorded_to >= r.recorded_from for r in rows)
     assert min(r.recorded_from for r in rows) == times[0]
     assert held(believed(rows)) == history(position.versions if position else ())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(stances, st.integers(0, 400), st.integers(0, 5)), min_size=1, max_size=20))
+def test_the_stored_state_keeps_no_versions_and_restores_the_position(items: list[tuple[str, int, int]]) -> None:
+    from streams.core.versioning import restored, stored_state
+
+    claims = [claim(i, s, date(2020, 1, 1) + timedelta(days=d), f"s-{stmt}-{s}") for i, (s, d, stmt) in
+              enumerate(items)]
+    position, _ = apply_claims(claims)
+    assert position is not None
+    state = stored_state(position)
+    assert "versions" not in state
+    assert restored(json.loads(json.dumps(state))) == position
+    # A state kept with its versions, as before, reads the same.
+    assert restored(position.model_dump(mode="json")) == position
