@@ -25,7 +25,8 @@ async def broker_answers(bootstrap: str, timeout: float = 3.0) -> bool:
     """Whether any bootstrap server accepts a connection."""
     for host, port in _host_ports(bootstrap):
         try:
-            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+            async with asyncio.timeout(timeout):  # not wait_for: it can swallow a cancellation
+                _, writer = await asyncio.open_connection(host, port)
         except (OSError, TimeoutError):
             continue
         writer.close()

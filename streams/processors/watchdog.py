@@ -59,7 +59,10 @@ async def watch_progress(behind: Callable[[], Awaitable[dict[tuple[str, int], tu
             still_since = loop.time()
             continue
         try:
-            offsets = await asyncio.wait_for(behind(), timeout=every)
+            # asyncio.timeout, not wait_for: on Python 3.11 a wait_for that finishes as its
+            # caller is cancelled can swallow the cancellation, and this loop would never end.
+            async with asyncio.timeout(every):
+                offsets = await behind()
         except Exception:  # the broker is away: watch_broker decides about that
             still_since = loop.time()
             continue
