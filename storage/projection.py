@@ -61,12 +61,6 @@ async def load_offsets(conn: asyncpg.Connection) -> dict[tuple[str, int], int]:
     return {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
 
 
-def _storable(text: str | None) -> str | None:
-    """Text PostgreSQL stores: it refuses NUL, which becomes U+FFFD, one character for one,
-    so every evidence span still indexes the stored text."""
-    return None if text is None else text.replace("\x00", "\ufffd")
-
-
 _ARTICLE = """INSERT INTO articles (article_id, source, title, outlet, url, published_at, date_source,
                                      body_start, body, event_id, recorded_at)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
@@ -79,19 +73,17 @@ _CLAIM = """INSERT INTO claims (claim_id, statement_id, article_id, actor_id, to
            ON CONFLICT (claim_id) DO NOTHING"""
 
 
+# Text arrives storable: decoding (``schemas.codec``) turns NUL and lone surrogates,
+# which PostgreSQL refuses, into U+FFFD, one character for one.
 def _article_row(rec: LogRecord, event: ArticlePublished) -> tuple[object, ...]:
-    a = event.data.model_copy(update={f: _storable(getattr(event.data, f))
-                                      for f in ("source", "title", "outlet", "url", "text")})
+    a = event.data
     return (a.article_id, a.source, a.title, a.outlet, a.url, a.published_at, a.date_source,
             a.body_start, a.text, event.event_id, rec.timestamp)
 
 
 def _claim_rows(rec: LogRecord, event: ClaimExtracted) -> tuple[tuple[object, ...], tuple[object, ...]]:
     """The claim's actor row and its own row."""
-    c = event.data.model_copy(update={
-        "actor_name": _storable(event.data.actor_name), "evidence": _storable(event.data.evidence),
-        "evidence_spans": tuple(s.model_copy(update={"text": _storable(s.text)}) for s in event.data.evidence_spans),
-    })
+    c = event.data
     actor = (c.actor_id, c.actor_name, c.side.value)
     claim = (c.claim_id, c.statement_id, c.article_id, c.actor_id, c.topic.value, c.stance.value, c.evidence,
              c.span[0], c.span[1], json.dumps([s.model_dump(mode="json") for s in c.evidence_spans]),

@@ -55,22 +55,27 @@ def settings() -> Settings:
     return Settings()
 
 
+def _address(given: str | None, home: Path, process: str, what: str, variable: str) -> str:
+    """A configured address, else that of the local stack's ``process`` if it runs."""
+    if given:
+        return given
+    state = localstack.read_state(home)
+    running = state.kafka_bootstrap if process == "kafka" else state.database_url
+    if running and localstack.alive(state.pids.get(process, -1)):
+        return running
+    raise fail(f"no {what}: set {variable}, or run `claimtrack up` for the local stack", 1)
+
+
 def broker_address(s: Settings) -> str:
     """The broker to use: the configured one, else the running local stack's; it must answer."""
-    state = localstack.read_state(s.home)
-    bootstrap = s.kafka_bootstrap or (state.kafka_bootstrap if localstack.alive(state.pids.get("kafka", -1)) else None)
-    if not bootstrap:
-        raise fail("no Kafka broker: set CLAIMTRACK_KAFKA_BOOTSTRAP, or run `claimtrack up` for the local stack", 1)
+    bootstrap = _address(s.kafka_bootstrap, s.home, "kafka", "Kafka broker", "CLAIMTRACK_KAFKA_BOOTSTRAP")
     asyncio.run(require_broker(bootstrap))
     return bootstrap
 
 
 def database_address(s: Settings) -> str:
     """The database to use: the configured one, else the running local stack's; it must answer."""
-    state = localstack.read_state(s.home)
-    database = s.database_url or (state.database_url if localstack.alive(state.pids.get("postgres", -1)) else None)
-    if not database:
-        raise fail("no PostgreSQL database: set CLAIMTRACK_DATABASE_URL, or run `claimtrack up` for the local stack", 1)
+    database = _address(s.database_url, s.home, "postgres", "PostgreSQL database", "CLAIMTRACK_DATABASE_URL")
     asyncio.run(require_database(database))
     return database
 

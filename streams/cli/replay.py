@@ -37,7 +37,8 @@ def replay_corpus(s: Settings, paths: list[Path], order: Order, seed: int | None
             raise fail(f"no such file or directory: {path}")
     bootstrap = broker_address(s)
     database = database_address(s) if wait else ""
-    items = list(read_corpus(paths, s.date_window, s.max_article_bytes))
+    # The producer checks the size limit as it encodes each article: not here a second time.
+    items = list(read_corpus(paths, s.date_window))
     report = ReplayResult()
     for f in (i for i in items if isinstance(i, Failure)):
         refuse(report, f, lambda _: None)
