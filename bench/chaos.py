@@ -36,7 +36,7 @@ from extract_speed import generate  # noqa: E402
 
 from storage.checksum import full_checksum, valid_time_checksum  # noqa: E402
 from storage.databases import create_database  # noqa: E402
-from streams.clients.admin import end_offsets  # noqa: E402
+from streams.clients.admin import end_offsets, processor_offsets  # noqa: E402
 from streams.clients.lag import wait_until_caught_up  # noqa: E402
 from streams.config import Settings  # noqa: E402
 from streams.devstack import stack as localstack  # noqa: E402
@@ -117,6 +117,20 @@ class Deployment:
         except RuntimeError:
             dead = " ".join(f"pid {p.pid} ({p.args!r})" for p in running if p.poll() is not None)
             raise RuntimeError(f"{self.name}: {dead} exited before the pipeline caught up; see {self.home}") from None
+
+    def wait_for_first_commit(self, worker: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
+        """Until the worker's stream processors have committed an offset."""
+        topics = [self.settings.topics.articles, self.settings.topics.claims]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and worker.poll() is None:
+            try:
+                offsets = asyncio.run(processor_offsets(self.stack.bootstrap, self.settings.app_id, topics))
+            except Exception:  # topics not made yet
+                offsets = {}
+            if any(done for done, _ in offsets.values()):
+                return
+            time.sleep(0.5)
+        raise RuntimeError(f"{self.name}: the worker committed nothing in {timeout:.0f}s; see {self.home}")
 
     def lag(self) -> int:
         from streams.clients.lag import measure_lag
@@ -222,6 +236,9 @@ def broker_scenario(stack: Stack, corpus: Path, clean_valid: str, args: argparse
     worker = d.start("worker")
     replay = d.replay(corpus, rnd.randrange(1 << 30))
     replays = worker_restarts = 0
+    # The outages fall on a pipeline at work, not on its first deployment: a broker killed
+    # within seconds of creating the deployment's topics can come back without them.
+    d.wait_for_first_commit(worker)
     for _ in range(args.broker_kills):
         time.sleep(rnd.uniform(1.0, 4.0))
         stack.kill_broker()
