@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from schemas.events import SCHEMA_VERSION, Envelope, Event
+from schemas.events import CURRENT_VERSION, Envelope, Event
 
 _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
@@ -29,6 +29,36 @@ _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 # envelope as JSON) to the next version; upcast() then sets schema_version.
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+
+def _version_v2(version: dict[str, Any]) -> dict[str, Any]:
+    """A v1 version carried its whole evidence; v2 names its statements and keeps the
+    evidence as its sample (a v1 event's sample is simply everything it had)."""
+    evidence = version.get("evidence")
+    statements = [ref.get("statement_id") for ref in evidence if isinstance(ref, dict)] \
+        if isinstance(evidence, list) else []
+    return {**version, "statement_ids": statements}
+
+
+def _changed_v2(raw: dict[str, Any]) -> dict[str, Any]:
+    data = raw.get("data")
+    return {**raw, "data": _version_v2(data)} if isinstance(data, dict) else raw
+
+
+def _revised_v2(raw: dict[str, Any]) -> dict[str, Any]:
+    """A v1 revision stated the whole history: every version is named, and their number is the count."""
+    data = raw.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("versions"), list):
+        return raw
+    versions = [_version_v2(v) if isinstance(v, dict) else v for v in data["versions"]]
+    return {**raw, "data": {**data, "versions": versions, "count": len(versions)}}
+
+
+UPCASTERS.update({
+    ("PositionChanged", 1): _changed_v2,
+    ("PositionCorroborated", 1): _changed_v2,
+    ("PositionRevised", 1): _revised_v2,
+})
 
 
 class DecodeError(ValueError):
@@ -40,20 +70,22 @@ def encode_event(event: Envelope) -> bytes:
 
 
 def upcast(raw: dict[str, Any]) -> dict[str, Any]:
-    """The event lifted to SCHEMA_VERSION, one registered step at a time."""
+    """The event lifted to its type's current schema version, one registered step at a
+    time; an unknown type is left for validation to refuse."""
     version = raw.get("schema_version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise DecodeError("schema_version is missing or not an integer")
     event_type = str(raw.get("event_type"))
-    while version < SCHEMA_VERSION:
+    current = CURRENT_VERSION.get(event_type, version)
+    while version < current:
         step = UPCASTERS.get((event_type, version))
         if step is None:
             raise DecodeError(f"no upcaster for {event_type} from schema_version {version}")
         version += 1
         # Set here rather than trusted to each step: a step that forgot would loop forever.
         raw = {**step(raw), "schema_version": version}
-    if version != SCHEMA_VERSION:
-        raise DecodeError(f"unknown schema_version {version} (this build reads {SCHEMA_VERSION})")
+    if version != current:
+        raise DecodeError(f"unknown schema_version {version} of {event_type} (this build reads {current})")
     return raw
 
 

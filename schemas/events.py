@@ -15,7 +15,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from schemas.ids import stable_hash
 
-SCHEMA_VERSION = 1
+# The schema version each event type is written at; readers upcast older ones (schemas.codec).
+# Position events went to 2 when they stopped carrying a version's whole evidence.
+SCHEMA_VERSION = 2
+EVIDENCE_SAMPLE = 3  # at most this many reports in a position event's evidence
 
 
 class Topic(StrEnum):
@@ -113,7 +116,13 @@ class EvidenceRef(Model):
 
 
 class PositionVersion(Model):
-    """One version of an actor's position on a topic, over its valid time."""
+    """One version of an actor's position on a topic, over its valid time.
+
+    Schema 2: ``statement_ids`` names every statement behind the version, while
+    ``evidence`` is only a sample, the reports this event adds (at most
+    ``EVIDENCE_SAMPLE``): the other reports are the claims themselves, on the claims
+    topic and in the ``claims`` table, found by statement id. So an event's size does
+    not grow with the number of reports an actor has gathered."""
 
     actor_id: str
     actor_name: str
@@ -124,14 +133,18 @@ class PositionVersion(Model):
     stance: Stance
     valid_from: date
     valid_to: date | None = Field(None, description="The next version's valid_from; None while current.")
-    evidence: tuple[EvidenceRef, ...]
+    statement_ids: tuple[str, ...] = Field(min_length=1, description="Every statement behind this version, in "
+                                           "valid-time order (earliest report first, then statement id).")
+    evidence: tuple[EvidenceRef, ...] = Field(description="A sample: the reports this event adds to the version.")
     reports: int = Field(ge=1, description="How many article reports back this version.")
     extractor_version: str
 
 
 class Revision(Model):
-    """A late claim corrected the past: ``versions`` is the whole history as it now
-    stands, ``replaces`` the numbers of the versions that no longer hold as recorded."""
+    """A late claim corrected the past. Schema 2: ``versions`` holds only the versions
+    that are new or no longer as recorded; ``count`` is how many versions the history
+    now has, so a version numbered above it is gone; ``replaces`` the numbers of the
+    versions that no longer hold as recorded."""
 
     actor_id: str
     actor_name: str
@@ -139,6 +152,7 @@ class Revision(Model):
     topic: Topic
     replaces: tuple[int, ...]
     versions: tuple[PositionVersion, ...]
+    count: int = Field(ge=1, description="How many versions the history has after the revision.")
     extractor_version: str
 
 
@@ -147,7 +161,7 @@ class Envelope(Model):
 
     event_type: str
     event_id: str
-    schema_version: int = SCHEMA_VERSION
+    schema_version: int = 1
     # Aware times only: a time without a zone cannot be ordered against the others.
     occurred_at: AwareDatetime | None = Field(
         description="Valid time: when what the event reports happened (publication time), if known."
@@ -156,13 +170,15 @@ class Envelope(Model):
     data: Any
 
     TYPE: ClassVar[str]
+    VERSION: ClassVar[int] = 1  # the schema version this build writes the type at
 
     @classmethod
     def create(cls, data: Any, *, occurred_at: datetime | None, produced_at: datetime) -> Self:
-        identity = {"type": cls.TYPE, "v": SCHEMA_VERSION, "data": data.model_dump(mode="json")}
+        identity = {"type": cls.TYPE, "v": cls.VERSION, "data": data.model_dump(mode="json")}
         return cls(
             event_type=cls.TYPE,
             event_id=stable_hash(identity, 32),
+            schema_version=cls.VERSION,
             occurred_at=occurred_at,
             produced_at=produced_at,
             data=data,
@@ -185,7 +201,9 @@ class PositionChanged(Envelope):
     """The actor's current position on the topic changed: ``data`` is the new version."""
 
     TYPE: ClassVar[str] = "PositionChanged"
+    VERSION: ClassVar[int] = SCHEMA_VERSION
     event_type: Literal["PositionChanged"]
+    schema_version: int = SCHEMA_VERSION
     data: PositionVersion
 
 
@@ -193,7 +211,9 @@ class PositionRevised(Envelope):
     """A late claim changed the position's past."""
 
     TYPE: ClassVar[str] = "PositionRevised"
+    VERSION: ClassVar[int] = SCHEMA_VERSION
     event_type: Literal["PositionRevised"]
+    schema_version: int = SCHEMA_VERSION
     data: Revision
 
 
@@ -202,7 +222,9 @@ class PositionCorroborated(Envelope):
     otherwise stands as it was: ``data`` is the version with its evidence now."""
 
     TYPE: ClassVar[str] = "PositionCorroborated"
+    VERSION: ClassVar[int] = SCHEMA_VERSION
     event_type: Literal["PositionCorroborated"]
+    schema_version: int = SCHEMA_VERSION
     data: PositionVersion
 
 
@@ -214,3 +236,4 @@ Event = Annotated[
 EVENT_TYPES: tuple[type[Envelope], ...] = (
     ArticlePublished, ClaimExtracted, PositionChanged, PositionRevised, PositionCorroborated,
 )
+CURRENT_VERSION: dict[str, int] = {t.TYPE: t.VERSION for t in EVENT_TYPES}

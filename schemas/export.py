@@ -27,7 +27,7 @@ def schema_documents() -> dict[str, str]:
     docs = {}
     for model in EVENT_TYPES:
         schema = model.model_json_schema(mode="serialization", schema_generator=ReaderSchema)
-        schema["$id"] = f"https://claimtrack.invalid/schemas/{model.TYPE}.v1.json"
+        schema["$id"] = f"https://claimtrack.invalid/schemas/{model.TYPE}.v{model.VERSION}.json"
         docs[f"{model.TYPE}.schema.json"] = json.dumps(schema, indent=2, sort_keys=True) + "\n"
     return docs
 

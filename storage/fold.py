@@ -1,7 +1,8 @@
 """The position fold: what a position event does to one position's version rows. Pure.
 
-A revision states the whole history; a change closes the version before it and ends
-the history with itself; a corroboration replaces one version. Open rows (``recorded_to``
+A revision states the versions it changed and how many the history now has; a change
+closes the version before it and ends the history with itself; a corroboration replaces
+one version. Open rows (``recorded_to``
 None) are the history as now believed; an event closes the open rows that differ from
 the history it states and opens the ones missing, so re-applying it changes nothing.
 
@@ -42,8 +43,7 @@ class Version:
     valid_from: date
     valid_to: date | None
     reports: int
-    statement_ids: tuple[str, ...]
-    claim_ids: tuple[str, ...]
+    statement_ids: tuple[str, ...]  # in valid-time order; the claims behind them are in the claims table
     extractor_version: str
 
     @classmethod
@@ -55,8 +55,7 @@ class Version:
             valid_from=v.valid_from,
             valid_to=v.valid_to,
             reports=v.reports,
-            statement_ids=tuple(e.statement_id for e in v.evidence),
-            claim_ids=tuple(r.claim_id for e in v.evidence for r in e.reports),
+            statement_ids=v.statement_ids,
             extractor_version=v.extractor_version,
         )
 
@@ -103,7 +102,9 @@ def believed_at(rows: Sequence[VersionRow], known_at: datetime) -> tuple[Version
 def _target(event: PositionEvent, open_rows: Sequence[VersionRow]) -> list[Version]:
     """The history the event says now holds."""
     if isinstance(event, PositionRevised):
-        return [Version.of(v) for v in event.data.versions]
+        named = {v.version: Version.of(v) for v in event.data.versions}
+        unnamed = [r.data for r in open_rows if r.data.version not in named and r.data.version <= event.data.count]
+        return sorted([*unnamed, *named.values()], key=lambda v: v.version)
     v = event.data
     kept: list[Version] = []
     for row in open_rows:

@@ -101,7 +101,6 @@ def _row_of(r: asyncpg.Record) -> VersionRow:
         valid_to=r["valid_to"],
         reports=r["reports"],
         statement_ids=tuple(r["statement_ids"]),
-        claim_ids=tuple(r["claim_ids"]),
         extractor_version=r["extractor_version"],
     )
     return VersionRow(data, recorded_from=r["recorded_from"], recorded_to=r["recorded_to"], event_id=r["event_id"])
@@ -134,25 +133,23 @@ async def _position(conn: asyncpg.Connection, event: PositionEvent) -> None:
         v = row.data
         await conn.execute(
             """INSERT INTO position_versions (actor_id, topic, version, stance, previous_stance, valid_from, valid_to,
-                                              reports, statement_ids, claim_ids, extractor_version, recorded_from,
-                                              event_id)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                                              reports, statement_ids, extractor_version, recorded_from, event_id)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
                ON CONFLICT (actor_id, topic, version, recorded_from, event_id) DO NOTHING""",
             actor_id, topic, v.version, v.stance.value, v.previous_stance.value if v.previous_stance else None,
-            v.valid_from, v.valid_to, v.reports, list(v.statement_ids), list(v.claim_ids), v.extractor_version,
+            v.valid_from, v.valid_to, v.reports, list(v.statement_ids), v.extractor_version,
             row.recorded_from, row.event_id,
         )
 
 
 _INSERT_VERSIONS = """
     INSERT INTO position_versions (actor_id, topic, version, stance, previous_stance, valid_from, valid_to, reports,
-                                   statement_ids, claim_ids, extractor_version, recorded_from, recorded_to, event_id)
+                                   statement_ids, extractor_version, recorded_from, recorded_to, event_id)
     SELECT actor_id, topic, version, stance, previous_stance, valid_from, valid_to, reports,
            (SELECT array_agg(x) FROM jsonb_array_elements_text(statement_ids) x),
-           (SELECT array_agg(x) FROM jsonb_array_elements_text(claim_ids) x),
            extractor_version, recorded_from, recorded_to, event_id
     FROM jsonb_to_recordset($1::jsonb) AS r(actor_id text, topic text, version int, stance text,
-         previous_stance text, valid_from date, valid_to date, reports int, statement_ids jsonb, claim_ids jsonb,
+         previous_stance text, valid_from date, valid_to date, reports int, statement_ids jsonb,
          extractor_version text, recorded_from timestamptz, recorded_to timestamptz, event_id text)
     ON CONFLICT (actor_id, topic, version, recorded_from, event_id) DO NOTHING
     RETURNING 1"""
@@ -171,7 +168,7 @@ def _version_json(position: tuple[str, str], row: VersionRow) -> dict[str, objec
     return {"actor_id": position[0], "topic": position[1], "version": v.version, "stance": v.stance.value,
             "previous_stance": v.previous_stance.value if v.previous_stance else None,
             "valid_from": v.valid_from.isoformat(), "valid_to": v.valid_to.isoformat() if v.valid_to else None,
-            "reports": v.reports, "statement_ids": list(v.statement_ids), "claim_ids": list(v.claim_ids),
+            "reports": v.reports, "statement_ids": list(v.statement_ids),
             "extractor_version": v.extractor_version, "recorded_from": row.recorded_from.isoformat(),
             "recorded_to": row.recorded_to.isoformat() if row.recorded_to else None, "event_id": row.event_id}
 

@@ -21,14 +21,16 @@ class VersionRow:
     reports: int
     recorded_from: datetime
     recorded_to: datetime | None
-    claim_ids: list[str]
-    evidence: str | None
+    statement_ids: list[str]
+    evidence: str | None  # the earliest report of the version's first statement
 
 
 _COLUMNS = """
     p.actor_id, a.name AS actor_name, a.side, p.topic, p.version, p.stance, p.previous_stance,
-    p.valid_from, p.valid_to, p.reports, p.recorded_from, p.recorded_to, p.claim_ids,
-    (SELECT c.evidence FROM claims c WHERE c.claim_id = p.claim_ids[1]) AS evidence
+    p.valid_from, p.valid_to, p.reports, p.recorded_from, p.recorded_to, p.statement_ids,
+    (SELECT c.evidence FROM claims c
+     WHERE c.actor_id = p.actor_id AND c.topic = p.topic AND c.statement_id = p.statement_ids[1]
+     ORDER BY c.published_at, c.article_id LIMIT 1) AS evidence
 """
 _FILTER = "($1::text IS NULL OR p.actor_id = $1) AND ($2::text IS NULL OR p.topic = $2)"
 _ORDER = "ORDER BY p.actor_id, p.topic, p.version"

@@ -95,7 +95,8 @@ def position_events(outcome: Outcome, at: datetime) -> list[PositionEvent]:
     log time, so a re-run produces the same events."""
     events: list[PositionEvent] = []
     if outcome.revision is not None:
-        first = outcome.revision.versions[0].valid_from
+        # Valid time: where the changed past begins.
+        first = min((v.valid_from for v in outcome.revision.versions), default=None)
         events.append(PositionRevised.create(outcome.revision, occurred_at=valid_time(first), produced_at=at))
     if outcome.changed is not None:
         v = outcome.changed

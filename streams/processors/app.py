@@ -29,7 +29,7 @@ from streams.core.handlers import (
     position_events,
     time_refusal,
 )
-from streams.core.versioning import apply_claim, position_key, restored, stored_state
+from streams.core.versioning import applied, apply_claim, claim_key, position_key, restored, stored_state
 from streams.logs import log
 from streams.processors.recovery import SeekFirstTableManager
 
@@ -44,6 +44,7 @@ class Versioned:
     """What one claim does: the events to send for a position, then its state to keep."""
 
     key: str
+    claim: str  # the key that marks the claim applied
     events: list[tuple[bytes, list[tuple[str, bytes]]]]
     state: dict[str, Any] | None
 
@@ -131,11 +132,13 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
             key = position_key(claim.actor_id, claim.topic.value)
             stored = positions.get(key)
             before = restored(stored) if stored else None
+            if applied(before, claim.claim_id, positions.get(claim_key(claim.claim_id)) is not None):
+                return None  # a redelivery, or the same claim extracted again
             outcome = apply_claim(before, claim)
             # Transaction time comes from the log, so re-runs agree.
             events = [(encode_event(out), cloudevent_headers(out, key)) for out in position_events(outcome, at)]
             moved = outcome.position if outcome.position is not None and outcome.position != before else None
-            return Versioned(key, events, stored_state(moved) if moved else None)
+            return Versioned(key, claim_key(claim.claim_id), events, stored_state(moved) if moved else None)
         return work
 
     @app.agent(claims)
@@ -151,8 +154,11 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
                 await fut
             # The state moves only once its events are in the log: a crash in between
             # re-derives the same events (same ids) instead of losing them.
+            # The position first, then the claim's mark: a crash between them leaves the
+            # claim as the position's last, which ``applied`` also recognises.
             if versioned.state is not None:
                 positions[versioned.key] = versioned.state
+                positions[versioned.claim] = 1
 
     app.extract_articles = extract_articles  # type: ignore[attr-defined]
     app.version_claims = version_claims  # type: ignore[attr-defined]

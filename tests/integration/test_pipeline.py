@@ -98,7 +98,8 @@ def test_a_plain_aiokafka_consumer_sees_position_changed_events(replayed: Pipeli
     assert {r[:3] for r in rows} == announced
     for event, headers in events:
         assert headers["ce_id"].decode() == event["event_id"]
-        assert headers["ce_type"].decode() == f"claimtrack.{event['event_type']}.v1"
+        assert headers["ce_type"].decode() == f"claimtrack.{event['event_type']}.v{event['schema_version']}"
+        assert event["schema_version"] == 2
 
 
 def test_the_projection_rebuilt_from_the_log_is_identical(replayed: Pipeline, postgres_server: str) -> None:

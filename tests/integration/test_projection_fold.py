@@ -62,10 +62,10 @@ def _folded(events: list[PositionEvent]) -> list[Row]:
     return sorted(
         ((actor, topic, r.data.version, r.data.stance.value,
           r.data.previous_stance.value if r.data.previous_stance else None, r.data.valid_from, r.data.valid_to,
-          r.data.reports, list(r.data.statement_ids), list(r.data.claim_ids), r.data.extractor_version,
+          r.data.reports, list(r.data.statement_ids), r.data.extractor_version,
           r.recorded_from, r.recorded_to, r.event_id)
          for (actor, topic), rows in tables.items() for r in rows),
-        key=lambda row: (row[0], row[1], row[2], row[11], row[13]),
+        key=lambda row: (row[0], row[1], row[2], row[10], row[12]),
     )
 
 
@@ -80,7 +80,7 @@ async def _projected(server: str, events: list[PositionEvent], rnd: random.Rando
             await apply_batch(conn, records[:size])
             records = records[size:]
         rows = await conn.fetch("SELECT actor_id, topic, version, stance, previous_stance, valid_from, valid_to,"
-                                " reports, statement_ids, claim_ids, extractor_version, recorded_from, recorded_to,"
+                                " reports, statement_ids, extractor_version, recorded_from, recorded_to,"
                                 " event_id FROM position_versions"
                                 " ORDER BY actor_id, topic, version, recorded_from, event_id")
         return [tuple(r) for r in rows]

@@ -10,12 +10,15 @@ import jsonschema
 import pytest
 
 from schemas import decode_event
+from schemas.codec import UPCASTERS
+from schemas.events import CURRENT_VERSION
 from schemas.export import SCHEMA_DIR, schema_documents
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "events"
 SAMPLES = sorted(FIXTURES.glob("v*/*.json"))
 BASELINE = SCHEMA_DIR / "baseline"
-PUBLISHED = sorted(SCHEMA_DIR.glob("*.schema.json")) + sorted(BASELINE.glob("*.schema.json"))
+BASELINES = sorted(BASELINE.glob("v*/*.schema.json"))  # baseline/v{N}/{type}: the schema as version N was published
+PUBLISHED = sorted(SCHEMA_DIR.glob("*.schema.json")) + BASELINES
 UNKNOWN = "added_by_a_newer_producer"
 
 
@@ -63,8 +66,11 @@ def test_published_schemas_allow_unknown_properties(schema: Path) -> None:
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_a_sample_with_unknown_fields_is_valid_against_its_published_schema(sample: Path) -> None:
-    extended, _ = _with_unknown_fields(json.loads(sample.read_text()))
-    jsonschema.validate(extended, json.loads((SCHEMA_DIR / f"{sample.stem}.schema.json").read_text()))
+    raw = json.loads(sample.read_text())
+    extended, _ = _with_unknown_fields(raw)
+    version = raw["schema_version"]
+    published = SCHEMA_DIR if version == CURRENT_VERSION[sample.stem] else BASELINE / f"v{version}"
+    jsonschema.validate(extended, json.loads((published / f"{sample.stem}.schema.json").read_text()))
 
 
 def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
@@ -95,22 +101,37 @@ def _incompatibilities(old: dict[str, Any], new: dict[str, Any], o: dict[str, An
     return problems
 
 
-@pytest.mark.parametrize("baseline", sorted(BASELINE.glob("*.json")), ids=lambda p: p.stem)
+def _version_of(baseline: Path) -> int:
+    return int(baseline.parent.name.removeprefix("v"))
+
+
+def test_every_event_type_has_a_baseline_at_its_current_version() -> None:
+    assert {(p.name.split(".")[0], _version_of(p)) for p in BASELINES} >= set(CURRENT_VERSION.items())
+
+
+@pytest.mark.parametrize("baseline", BASELINES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_schemas_change_only_by_addition_within_a_version(baseline: Path) -> None:
+    """A type's current schema adds to its baseline; an older version's baseline is
+    lifted by an upcaster at every step to the current one."""
+    event_type, version = baseline.name.split(".")[0], _version_of(baseline)
+    if version < CURRENT_VERSION[event_type]:
+        missing = [v for v in range(version, CURRENT_VERSION[event_type]) if (event_type, v) not in UPCASTERS]
+        assert missing == [], f"no upcaster for {event_type} from versions {missing}"
+        return
     old = json.loads(baseline.read_text())
     new = json.loads(schema_documents()[baseline.name])
     assert _incompatibilities(old, new, old, new, old.get("title", baseline.stem)) == []
 
 
 def test_the_compatibility_check_catches_a_removed_field() -> None:
-    old = json.loads((BASELINE / "PositionChanged.schema.json").read_text())
+    old = json.loads((BASELINE / "v2" / "PositionChanged.schema.json").read_text())
     new = json.loads(json.dumps(old))
     del new["$defs"]["PositionVersion"]["properties"]["stance"]
     assert any("stance: removed" in p for p in _incompatibilities(old, new, old, new, "PositionChanged"))
 
 
 def test_the_compatibility_check_catches_unknown_properties_forbidden_again() -> None:
-    old = json.loads((BASELINE / "PositionChanged.schema.json").read_text())
+    old = json.loads((BASELINE / "v2" / "PositionChanged.schema.json").read_text())
     new = json.loads(json.dumps(old))
     new["$defs"]["Report"]["additionalProperties"] = False
     problems = _incompatibilities(old, new, old, new, "PositionChanged")

@@ -61,7 +61,7 @@ def test_a_late_claim_that_changes_the_past_sends_the_revision_first() -> None:
     assert events and isinstance(events[0], PositionRevised)
     headers = dict(cloudevent_headers(events[0], "ryabkov|dialogue"))
     assert headers["ce_id"].decode() == events[0].event_id
-    assert headers["ce_type"] == b"claimtrack.PositionRevised.v1"
+    assert headers["ce_type"] == b"claimtrack.PositionRevised.v2"
 
 
 def test_a_tombstone_is_refused_with_a_reason_not_a_crash() -> None:

@@ -65,7 +65,7 @@ def test_an_upcaster_lifts_only_its_own_event_type_and_version(version_0: dict[s
 @pytest.mark.usefixtures("upcaster_from_0")
 def test_a_newer_version_is_refused(version_0: dict[str, Any]) -> None:
     newer = SCHEMA_VERSION + 1
-    reason = f"unknown schema_version {newer} (this build reads {SCHEMA_VERSION})"
+    reason = f"unknown schema_version {newer} of PositionChanged (this build reads {SCHEMA_VERSION})"
     with pytest.raises(DecodeError, match=re.escape(reason)):
         decode_event(_payload(version_0 | {"schema_version": newer}))
 

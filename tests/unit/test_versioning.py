@@ -15,7 +15,7 @@ from storage.fold import Version, VersionRow, believed, believed_at, fold
 from streams.core.corpus import read_corpus
 from streams.core.extraction import extract
 from streams.core.handlers import position_events
-from streams.core.versioning import Outcome, Position, apply_claim
+from streams.core.versioning import Outcome, Position, applied, apply_claim
 from tests.generated_corpus import generate
 
 
@@ -27,11 +27,17 @@ def claim(n: int, stance: str, day: date | None, statement: str | None = None, o
 
 
 def apply_claims(claims: list[Claim]) -> tuple[Position | None, list[Outcome]]:
+    """The claims applied in turn, as the version processor does: one already applied is skipped."""
     position: Position | None = None
+    marked: set[str] = set()
     outcomes = []
     for c in claims:
+        if applied(position, c.claim_id, c.claim_id in marked):
+            outcomes.append(Outcome(position))
+            continue
         outcome = apply_claim(position, c)
         position = outcome.position
+        marked.add(c.claim_id)
         outcomes.append(outcome)
     return position, outcomes
 
@@ -64,15 +70,22 @@ def test_the_same_statement_from_another_outlet_is_one_statement_with_two_report
                                        claim(2, "support", date(2021, 6, 7), "s-same", "Sputnik")])
     assert position is not None
     [statement] = position.statements
-    assert [r.outlet for r in statement.reports] == ["TASS", "Sputnik"]
-    assert outcomes[1].corroborated is not None and outcomes[1].corroborated.reports == 2
+    assert (statement.reports, statement.since) == (2, date(2021, 6, 6))
+    corroborated = outcomes[1].corroborated
+    assert corroborated is not None and corroborated.reports == 2
+    # The event's evidence is the report it adds, not every report of the version.
+    assert [[r.outlet for r in e.reports] for e in corroborated.evidence] == [["Sputnik"]]
 
 
-def test_a_redelivered_claim_changes_nothing() -> None:
+def test_a_claim_applied_before_is_recognised_by_its_mark_or_as_the_last_applied() -> None:
     first = [claim(1, "support", date(2021, 1, 1)), claim(2, "oppose", date(2021, 2, 1))]
     position, _ = apply_claims(first)
-    again = apply_claim(position, first[0])
-    assert again == Outcome(position)
+    assert applied(position, "c-1", marked=True)
+    assert applied(position, "c-2", marked=False)  # its mark lost in a crash: still the position's last
+    assert not applied(position, "c-1", marked=False)
+    assert not applied(None, "c-1", marked=False)
+    again, outcomes = apply_claims([*first, first[0], first[1]])
+    assert again == position and outcomes[2:] == [Outcome(position)] * 2
 
 
 def test_an_undated_claim_is_not_placed_in_valid_time() -> None:
@@ -219,8 +232,9 @@ def test_an_earlier_report_that_moves_a_statement_between_runs_revises_both_vers
     last = outcomes[-1]
     assert last.corroborated is None and last.revision is not None
     assert set(last.revision.replaces) == {1, 3}
-    assert [sorted(e.statement_id for e in v.evidence) for v in position.versions] == [
-        ["s-1", "s-moving"], ["s-2"], ["s-3"]]
+    assert [sorted(v.statement_ids) for v in position.versions] == [["s-1", "s-moving"], ["s-2"], ["s-3"]]
+    # The revision names the two versions the statement left and joined, not the one between.
+    assert [v.version for v in last.revision.versions] == [1, 3] and last.revision.count == 3
     assert held(believed(project(events_in(log_of(claims))))) == history(position.versions)
 
 
@@ -277,7 +291,7 @@ def test_transaction_time_never_runs_backwards_whatever_the_log_timestamps() -> 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(stances, st.integers(0, 400), st.integers(0, 5)), min_size=1, max_size=20))
-def test_the_stored_state_keeps_no_versions_and_restores_the_position(items: list[tuple[str, int, int]]) -> None:
+def test_the_stored_state_keeps_no_quotes_and_restores_the_position(items: list[tuple[str, int, int]]) -> None:
     from streams.core.versioning import restored, stored_state
 
     claims = [claim(i, s, date(2020, 1, 1) + timedelta(days=d), f"s-{stmt}-{s}") for i, (s, d, stmt) in
@@ -285,7 +299,39 @@ def test_the_stored_state_keeps_no_versions_and_restores_the_position(items: lis
     position, _ = apply_claims(claims)
     assert position is not None
     state = stored_state(position)
-    assert "versions" not in state
+    assert "quote" not in json.dumps(state) and "versions" not in state
     assert restored(json.loads(json.dumps(state))) == position
-    # A state kept with its versions, as before, reads the same.
-    assert restored(position.model_dump(mode="json")) == position
+    # A state kept by an earlier build, every report and quote of each statement, reads the same.
+    reports: dict[str, list[dict[str, object]]] = {}
+    for c in claims:
+        reports.setdefault(c.statement_id, []).append(
+            {"claim_id": c.claim_id, "article_id": c.article_id, "outlet": c.outlet,
+             "published_at": str(c.published_at), "span": list(c.span), "quote": c.evidence})
+    earlier = {**state, "last_claim": claims[-1].claim_id, "versions": [],
+               "statements": [{"statement_id": s.statement_id, "stance": s.stance.value,
+                               "reports": reports[s.statement_id]} for s in position.statements]}
+    del earlier["last_claim"]
+    assert restored(earlier) == position.model_copy(update={"last_claim": ""})
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 4))
+def test_what_is_written_per_claim_does_not_grow_with_the_reports_gathered(statements: int) -> None:
+    """The same few statements reported again and again: the state and every event stay
+    the same size whether the position has gathered ten reports or a thousand."""
+    def sizes(reports: int) -> tuple[int, int]:
+        claims = [claim(i, "support" if i % statements else "oppose", date(2020, 1, 1) + timedelta(days=i % 50),
+                        f"s-{i % statements}") for i in range(reports)]
+        position, outcomes = apply_claims(claims)
+        assert position is not None
+        events = position_events(outcomes[-1], LOG_START)
+        return len(json.dumps(stored_state_of(position))), max(len(e.model_dump_json()) for e in events)
+
+    assert sizes(1000)[0] <= sizes(10)[0] + 16  # a few more digits in the counts
+    assert sizes(1000)[1] <= sizes(10)[1] + 16
+
+
+def stored_state_of(position: Position) -> dict[str, object]:
+    from streams.core.versioning import stored_state
+
+    return stored_state(position)
