@@ -10,8 +10,8 @@ one core is timed first, so the pipeline's overhead reads as a ratio.
 After it, the projection is rebuilt from that log and the rebuild's events per second
 printed. The last line reads ``articles=N workers=W seconds=S articles_per_s=X claims=C
 log_bytes_per_claim=B broker_peak_rss_mb=M``: S from the first article sent to the
-projection caught up; B the broker's bytes on disk for the deployment's topics
-(changelog included) per projected claim; M the broker's peak resident memory.
+projection caught up; B the bytes of the log segments of the deployment's topics
+(log segments, changelog included) per projected claim; M the broker's peak resident memory.
 """
 
 import argparse
@@ -68,11 +68,13 @@ def bare_extraction(articles: list[Article]) -> tuple[float, float]:
 
 
 def topic_bytes(data: Path, prefixes: tuple[str, ...]) -> int:
-    """Bytes on disk of the topic-partition directories whose topic starts with a prefix."""
+    """Bytes of the log segments (the records) of the topic-partitions whose topic starts
+    with a prefix. Index files are left out: the broker preallocates them (10 MB each,
+    sparse), so their length says nothing of what the records cost."""
     total = 0
     for directory in data.rglob("*"):
         if directory.is_dir() and directory.name.startswith(prefixes):
-            total += sum(f.stat().st_size for f in directory.iterdir() if f.is_file())
+            total += sum(f.stat().st_size for f in directory.glob("*.log"))
     return total
 
 

@@ -54,7 +54,7 @@ def replay_corpus(s: Settings, paths: list[Path], order: Order, seed: int | None
                       console=err, transient=True) as bar:
             task = bar.add_task("replay", total=len(articles))
             sent = await produce(bootstrap, t.articles, articles, s.max_article_bytes, t.message_bytes,
-                                 on_progress=lambda _: bar.advance(task))
+                                 on_progress=lambda _: bar.advance(task), compression=s.compression_type)
         report.merge(sent)
         print_report(report, t.articles)
         if wait:

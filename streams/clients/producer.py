@@ -71,13 +71,14 @@ async def replay(
     max_bytes: int,
     message_bytes: int,
     on_progress: Callable[[Article | Failure], None] = lambda _: None,
+    compression: str | None = None,
 ) -> ReplayResult:
     """Send each article, refusing (with its file named) what is over the shared limit
     or what the broker refuses, and go on; every sent article is acknowledged before
     the replay reports it."""
     result = ReplayResult()
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all",
-                                linger_ms=5, max_request_size=message_bytes)
+                                linger_ms=5, max_request_size=message_bytes, compression_type=compression)
     await producer.start()
     try:
         pending: list[tuple[Article, asyncio.Future[Any]]] = []

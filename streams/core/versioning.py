@@ -49,9 +49,10 @@ class Position(BaseModel):
     topic: Topic
     statements: tuple[Statement, ...] = ()
     extractor_version: str = ""
-    # The claim applied last. The version processor keeps, besides the position, a mark
-    # per applied claim; a crash between the two writes can leave this claim unmarked.
-    last_claim: str = ""
+    # The claims applied since the position was last stored (one batch of the version
+    # processor). It stores, after the position, a mark per applied claim; a crash
+    # between the two writes can leave these claims unmarked.
+    recent: tuple[str, ...] = ()
 
     @property
     def versions(self) -> tuple[PositionVersion, ...]:
@@ -97,9 +98,14 @@ def position_key(actor_id: str, topic: str) -> str:
 
 
 def applied(position: Position | None, claim_id: str, marked: bool) -> bool:
-    """Whether the claim was applied to the position: it is marked, or it is the last one
-    applied (whose mark a crash may have lost, since the position is written first)."""
-    return marked or (position is not None and position.last_claim == claim_id)
+    """Whether the claim was applied to the position: it is marked, or it is one of the
+    recent ones (whose marks a crash may have lost, since the position is stored first)."""
+    return marked or (position is not None and claim_id in position.recent)
+
+
+def settled(position: Position | None) -> Position | None:
+    """The position as a new batch starts from it: its recent claims are marked by now."""
+    return position.model_copy(update={"recent": ()}) if position is not None and position.recent else position
 
 
 def claim_key(claim_id: str) -> str:
@@ -171,7 +177,8 @@ def _with_report(position: Position, claim: Claim) -> Position:
         statements.append(Statement(statement_id=claim.statement_id, stance=claim.stance, since=claim.published_at,
                                     reports=1))
     return position.model_copy(update={"statements": tuple(sorted(statements, key=_valid_time)),
-                                       "extractor_version": claim.extractor_version, "last_claim": claim.claim_id})
+                                       "extractor_version": claim.extractor_version,
+                                       "recent": (*position.recent, claim.claim_id)})
 
 
 def apply_claim(position: Position | None, claim: Claim) -> Outcome:

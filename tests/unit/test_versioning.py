@@ -15,7 +15,7 @@ from storage.fold import Version, VersionRow, believed, believed_at, fold
 from streams.core.corpus import read_corpus
 from streams.core.extraction import extract
 from streams.core.handlers import position_events
-from streams.core.versioning import Outcome, Position, applied, apply_claim
+from streams.core.versioning import Outcome, Position, applied, apply_claim, settled
 from tests.generated_corpus import generate
 
 
@@ -81,8 +81,9 @@ def test_a_claim_applied_before_is_recognised_by_its_mark_or_as_the_last_applied
     first = [claim(1, "support", date(2021, 1, 1)), claim(2, "oppose", date(2021, 2, 1))]
     position, _ = apply_claims(first)
     assert applied(position, "c-1", marked=True)
-    assert applied(position, "c-2", marked=False)  # its mark lost in a crash: still the position's last
-    assert not applied(position, "c-1", marked=False)
+    assert applied(position, "c-2", marked=False)  # its mark lost in a crash: still among the recent
+    assert not applied(settled(position), "c-2", marked=False)
+    assert applied(position, "c-1", marked=False) and not applied(settled(position), "c-1", marked=False)
     assert not applied(None, "c-1", marked=False)
     again, outcomes = apply_claims([*first, first[0], first[1]])
     assert again == position and outcomes[2:] == [Outcome(position)] * 2
@@ -307,11 +308,11 @@ def test_the_stored_state_keeps_no_quotes_and_restores_the_position(items: list[
         reports.setdefault(c.statement_id, []).append(
             {"claim_id": c.claim_id, "article_id": c.article_id, "outlet": c.outlet,
              "published_at": str(c.published_at), "span": list(c.span), "quote": c.evidence})
-    earlier = {**state, "last_claim": claims[-1].claim_id, "versions": [],
+    earlier = {**state, "versions": [],
                "statements": [{"statement_id": s.statement_id, "stance": s.stance.value,
                                "reports": reports[s.statement_id]} for s in position.statements]}
-    del earlier["last_claim"]
-    assert restored(earlier) == position.model_copy(update={"last_claim": ""})
+    del earlier["recent"]
+    assert restored(earlier) == settled(position)
 
 
 @settings(max_examples=40, deadline=None)
@@ -320,12 +321,15 @@ def test_what_is_written_per_claim_does_not_grow_with_the_reports_gathered(state
     """The same few statements reported again and again: the state and every event stay
     the same size whether the position has gathered ten reports or a thousand."""
     def sizes(reports: int) -> tuple[int, int]:
+        """The state stored, and the largest event sent, for the last claim of ``reports``,
+        applied as a batch of its own."""
         claims = [claim(i, "support" if i % statements else "oppose", date(2020, 1, 1) + timedelta(days=i % 50),
                         f"s-{i % statements}") for i in range(reports)]
-        position, outcomes = apply_claims(claims)
-        assert position is not None
-        events = position_events(outcomes[-1], LOG_START)
-        return len(json.dumps(stored_state_of(position))), max(len(e.model_dump_json()) for e in events)
+        position, _ = apply_claims(claims[:-1])
+        outcome = apply_claim(settled(position), claims[-1])
+        assert outcome.position is not None
+        events = position_events(outcome, LOG_START)
+        return len(json.dumps(stored_state_of(outcome.position))), max(len(e.model_dump_json()) for e in events)
 
     assert sizes(1000)[0] <= sizes(10)[0] + 16  # a few more digits in the counts
     assert sizes(1000)[1] <= sizes(10)[1] + 16
