@@ -10,11 +10,13 @@ projection rebuilt from scratch from the same log.
     python bench/chaos.py --articles 2000 --kills 20 --broker-kills 10 --seed 1 [--broker apache|noida]
 
 The last line reads ``kills=K events=E mismatches=M``: K SIGKILLs in each of the
-worker and projector scenarios, E events in the logs of all runs; M must be 0.
+worker and projector scenarios, E events in the logs of all runs; M must be 0. The
+line before it gives the broker's peak resident memory over the whole run.
 """
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -22,6 +24,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -48,6 +51,23 @@ MAX_WORKER_RESTARTS = 5
 
 def say(message: str) -> None:
     print(message, flush=True)
+
+
+class PeakMemory(threading.Thread):
+    """The broker's largest resident memory, sampled every second; a restarted broker
+    (a new pid) is followed."""
+
+    def __init__(self, stack: "Stack") -> None:
+        super().__init__(daemon=True)
+        self.stack, self.peak_mb = stack, 0.0
+
+    def run(self) -> None:
+        while True:
+            with contextlib.suppress(OSError, ValueError):
+                for line in Path(f"/proc/{self.stack.kafka_pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        self.peak_mb = max(self.peak_mb, int(line.split()[1]) / 1024)
+            time.sleep(1.0)
 
 
 class Stack:
@@ -293,6 +313,8 @@ def main() -> int:
     broker, _ = localstack.choose_broker(args.broker)
     stack = Stack(base, broker)
     say(f"broker: {localstack.broker_name(broker)}")
+    memory = PeakMemory(stack)
+    memory.start()
     started = time.monotonic()
     try:
         corpus = write_corpus(base, args.articles, args.seed)
@@ -341,6 +363,7 @@ def main() -> int:
         say(f"SIGKILLs: worker {kills['worker']}, projector {kills['projector']}, broker {args.broker_kills}; "
             f"PostgreSQL restarts: {args.pg_restarts}")
         mismatches += sum(done != args.kills for done in kills.values())  # a scenario cut short proves less
+        say(f"broker peak resident memory: {memory.peak_mb:.0f} MB")
         say(f"kills={args.kills} events={events} mismatches={mismatches}")
         return 0 if mismatches == 0 else 1
     finally:

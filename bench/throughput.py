@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 
 import asyncpg
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -85,6 +87,31 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+async def group_members(bootstrap: str, group: str) -> tuple[str, int]:
+    """The consumer group's state and how many members it has."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        [response] = await admin.describe_consumer_groups([group])
+        # (error_code, group_id, state, protocol_type, protocol, members, ...)
+        group_state = response.groups[0]
+        return str(group_state[2]), len(group_state[5])
+    except KafkaError:  # no coordinator yet: the group's offsets topic is still being created
+        return "", 0
+    finally:
+        await admin.close()
+
+
+def wait_for_group(bootstrap: str, group: str, members: int, timeout: float) -> None:
+    """Until every worker has joined the group and it is stable, so that the clock does not
+    count the workers' start (the broker delays a new group's first assignment)."""
+    deadline = time.monotonic() + timeout
+    while asyncio.run(group_members(bootstrap, group)) != ("Stable", members):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the workers did not join group {group} in {timeout:.0f}s")
+        time.sleep(0.5)
+
+
 async def count_claims(url: str) -> int:
     conn = await asyncpg.connect(url)
     try:
@@ -120,7 +147,8 @@ def main() -> int:
         for n in range(args.workers):
             d.env["CLAIMTRACK_WORKER_INSTANCE"] = f"throughput-{n}"
             workers.append(d.start("worker"))
-        time.sleep(5)  # let the group settle before the clock starts
+        wait_for_group(stack.bootstrap, d.settings.app_id, len(workers), args.timeout)
+        time.sleep(2)  # table recovery, which follows the assignment
 
         started = time.monotonic()
         replay = d.start("replay", str(corpus))

@@ -2,12 +2,14 @@
 
 import asyncio
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from schemas import Article
 from streams.cli.app import DEFAULT_SEEDS, app, broker_address, database_address, err, fail, out, settings
 from streams.clients.producer import Order, ReplayResult, arrange, refuse
 from streams.clients.producer import replay as produce
@@ -38,11 +40,22 @@ def replay_corpus(s: Settings, paths: list[Path], order: Order, seed: int | None
     bootstrap = broker_address(s)
     database = database_address(s) if wait else ""
     # The producer checks the size limit as it encodes each article: not here a second time.
-    items = list(read_corpus(paths, s.date_window))
     report = ReplayResult()
-    for f in (i for i in items if isinstance(i, Failure)):
-        refuse(report, f, lambda _: None)
-    articles = arrange([i for i in items if not isinstance(i, Failure)], order, seed)
+
+    def admitted(items: Iterable[Article | Failure]) -> Iterator[Article]:
+        for item in items:
+            if isinstance(item, Failure):
+                refuse(report, item, lambda _: None)
+            else:
+                yield item
+
+    # In file order each article is sent as soon as it is read, so the workers start at
+    # once; the other orders need every article first.
+    articles: Iterable[Article] = admitted(read_corpus(paths, s.date_window))
+    total: int | None = None
+    if order is not Order.FILE:
+        articles = arrange(list(articles), order, seed)
+        total = len(articles)
 
     def worker_alive() -> bool:
         return worker_pid is None or localstack.alive(worker_pid)
@@ -52,7 +65,7 @@ def replay_corpus(s: Settings, paths: list[Path], order: Order, seed: int | None
         await ensure_topics(bootstrap, [*t.projected, t.deadletter], s.partitions, t.message_bytes)
         with Progress(TextColumn("replaying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err, transient=True) as bar:
-            task = bar.add_task("replay", total=len(articles))
+            task = bar.add_task("replay", total=total)
             sent = await produce(bootstrap, t.articles, articles, s.max_article_bytes, t.message_bytes,
                                  on_progress=lambda _: bar.advance(task), compression=s.compression_type)
         report.merge(sent)

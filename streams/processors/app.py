@@ -111,6 +111,10 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
         consumer_max_fetch_size=settings.topics.message_bytes,
         producer_max_request_size=settings.topics.message_bytes,
         producer_compression_type=settings.compression_type,
+        # A batch of outputs goes out as a few large requests, not one per message: the
+        # broker's cost is per request, and a larger batch compresses better.
+        producer_linger=0.01,
+        producer_max_batch_size=512 * 1024,
     )
     t = settings.topics
     def raw_topic(name: str) -> faust.TopicT:  # bytes in, bytes out: the schemas package decodes

@@ -77,7 +77,7 @@ def test_the_same_statement_from_another_outlet_is_one_statement_with_two_report
     assert [[r.outlet for r in e.reports] for e in corroborated.evidence] == [["Sputnik"]]
 
 
-def test_a_claim_applied_before_is_recognised_by_its_mark_or_as_the_last_applied() -> None:
+def test_a_claim_applied_before_is_recognised_by_its_mark_or_as_a_recent_one() -> None:
     first = [claim(1, "support", date(2021, 1, 1)), claim(2, "oppose", date(2021, 2, 1))]
     position, _ = apply_claims(first)
     assert applied(position, "c-1", marked=True)
