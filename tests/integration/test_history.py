@@ -55,6 +55,9 @@ def test_a_late_older_article_revises_the_history_and_both_times_answer(pipeline
                                  (3, "support", "2021-03-10", None)]
     # Valid on 15 February: opposed, as we now know; supported, as we believed before the late article.
     assert history(pipeline, "--as-of", "2021-02-15") == [(2, "oppose", "2021-02-10", "2021-03-10")]
+    # "As now believed" reads the open rows; a known-at past every row says the same.
+    assert history(pipeline, "--as-of", "2021-02-15", "--known-at", "2999-01-01T00:00:00+00:00") == [
+        (2, "oppose", "2021-02-10", "2021-03-10")]
     assert history(pipeline, "--as-of", "2021-02-15", "--known-at", believed_before) == [
         (1, "support", "2021-01-10", None)]
     assert history(pipeline, "--known-at", believed_before) == [(1, "support", "2021-01-10", None)]
