@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -87,6 +88,26 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and of its children, living and reaped (PostgreSQL's
+    backends are children of its postmaster)."""
+    def own(p: int, reaped: bool) -> float:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if reaped else 0)
+        return ticks / os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    alive = [int(c) for c in children.read_text().split()] if children.exists() else []
+    return own(pid, True) + sum(own(c, False) for c in alive)
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 async def group_members(bootstrap: str, group: str) -> tuple[str, int]:
     """The consumer group's state and how many members it has."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
@@ -150,6 +171,10 @@ def main() -> int:
         wait_for_group(stack.bootstrap, d.settings.app_id, len(workers), args.timeout)
         time.sleep(2)  # table recovery, which follows the assignment
 
+        processes = {"broker": stack.kafka_pid, "postgresql": stack.pg_pid,
+                     **{f"worker {n}": w.pid for n, w in enumerate(workers)}}
+        cpu_before = {name: cpu_seconds(pid) for name, pid in processes.items()}
+        reaped_before = children_cpu()
         started = time.monotonic()
         replay = d.start("replay", str(corpus))
         sent_at = processed_at = None
@@ -167,6 +192,8 @@ def main() -> int:
                 raise TimeoutError(f"not caught up after {args.timeout:.0f}s")
             time.sleep(0.5)
         seconds = time.monotonic() - started
+        cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in processes.items()}
+        cpu["replay"] = children_cpu() - reaped_before  # the one child reaped meanwhile
         claims = asyncio.run(count_claims(d.database_url))
         data = home / "kafka-home" / ("apache-kafka" if args.broker == "apache" else "kafka")
         log_bytes = topic_bytes(data, (d.name + ".", d.name + "-"))
@@ -183,6 +210,9 @@ def main() -> int:
     say(f"rebuild of the projection from that log: {rebuilt.events} events in {rebuilt.seconds:.1f}s, "
         f"{rebuilt.events / rebuilt.seconds:,.0f} events/s; full checksum "
         f"{'unchanged' if rebuilt.before == rebuilt.after else 'CHANGED'}")
+    say(f"CPU seconds over the {seconds:.1f}s ({(os.cpu_count() or 1) * seconds:.0f} on {os.cpu_count()} cores): "
+        + ", ".join(f"{name} {value:.1f}" for name, value in cpu.items())
+        + f"; bare extraction of these articles takes {len(articles) / per_s:.1f}")
     say(f"broker: {log_bytes / 1e6:.1f} MB on disk for the deployment's topics; peak resident {rss:.0f} MB")
     rate = len(articles) / seconds
     say(f"pipeline {rate:.1f} articles/s against bare extraction {per_s:.0f} articles/s on one core: "
