@@ -45,7 +45,7 @@ from streams.processors.recovery import SeekFirstTableManager
 
 # How many messages an agent takes at once, and how long it waits to fill a batch. The
 # outputs of a batch are sent together and awaited together, before it is acknowledged.
-ARTICLE_BATCH, CLAIM_BATCH, BATCH_WAIT = 20, 500, 0.1
+ARTICLE_BATCH, BATCH_WAIT = 20, 0.1
 
 # The changelog partition of the claim whose batch is being stored (see PositionTable).
 _PARTITION: ContextVar[int] = ContextVar("claimtrack_changelog_partition")
@@ -180,7 +180,8 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
         return work
 
     class Batch:
-        """The positions a batch of claims moved, kept aside until its events are in the log."""
+        """The positions a batch of claims moved (one claim, for now: see version_claims),
+        kept aside until its events are in the log."""
 
         def __init__(self) -> None:
             self.states: dict[str, tuple[int, dict[str, Any]]] = {}  # key -> (partition, state)
@@ -212,7 +213,12 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
 
     @app.agent(claims)
     async def version_claims(stream: faust.StreamT) -> None:
-        async for events in batches(stream, CLAIM_BATCH):
+        # One claim at a time, unlike the extract agent: taken in batches, the chaos run
+        # (4,000 articles, 50 SIGKILLs of the worker) counted a few claims twice, each
+        # position's state and its claims' marks written at the batch's end; the cause is
+        # not found yet. One at a time, the same run counts every claim once.
+        async for one in stream.events():
+            events = [one]
             batch = Batch()
             sent: list[Awaitable[Any]] = []
             for event in events:
