@@ -112,8 +112,8 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
         producer_max_request_size=settings.topics.message_bytes,
         producer_compression_type=settings.compression_type,
         # A batch of outputs goes out as a few large requests, not one per message: the
-        # broker's cost is per request, and a larger batch compresses better.
-        producer_linger=0.01,
+        # broker's cost is per request, and a larger batch compresses better. No linger:
+        # the version processor awaits each claim's events, and would wait it out each time.
         producer_max_batch_size=512 * 1024,
     )
     t = settings.topics
