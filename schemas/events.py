@@ -18,7 +18,6 @@ from schemas.ids import stable_hash
 # The schema version each event type is written at; readers upcast older ones (schemas.codec).
 # Position events went to 2 when they stopped carrying a version's whole evidence.
 SCHEMA_VERSION = 2
-EVIDENCE_SAMPLE = 3  # at most this many reports in a position event's evidence
 
 
 class Topic(StrEnum):
@@ -119,10 +118,10 @@ class PositionVersion(Model):
     """One version of an actor's position on a topic, over its valid time.
 
     Schema 2: ``statement_ids`` names every statement behind the version, while
-    ``evidence`` is only a sample, the reports this event adds (at most
-    ``EVIDENCE_SAMPLE``): the other reports are the claims themselves, on the claims
-    topic and in the ``claims`` table, found by statement id. So an event's size does
-    not grow with the number of reports an actor has gathered."""
+    ``evidence`` is only a sample, the report this event adds: the other reports are
+    the claims themselves, on the claims topic and in the ``claims`` table, found by
+    statement id. So an event's size does not grow with the reports an actor has
+    gathered."""
 
     actor_id: str
     actor_name: str

@@ -2,9 +2,9 @@
 
 A revision states the versions it changed and how many the history now has; a change
 closes the version before it and ends the history with itself; a corroboration replaces
-one version. Open rows (``recorded_to``
-None) are the history as now believed; an event closes the open rows that differ from
-the history it states and opens the ones missing, so re-applying it changes nothing.
+one version. Open rows (``recorded_to`` None) are the history as now believed; an event
+closes the open rows that differ from the history it states and opens the ones missing,
+so re-applying it changes nothing.
 
 Why here: the projector (``storage.projection``) and the tests fold with these same
 functions, so the rules exist once. ``storage`` is the lowest layer both can import

@@ -44,23 +44,18 @@ async def history(
     known_at: datetime | None = None,
 ) -> list[VersionRow]:
     """Versions as believed now, or at ``known_at``; only the one valid on ``as_of`` if given."""
-    if as_of is not None and known_at is None:
-        # As now believed: the open rows, which an index of their own finds (the function's
-        # "recorded_to IS NULL OR recorded_to > 'infinity'" would read the closed ones too).
-        records = await conn.fetch(
-            f"SELECT {_COLUMNS} FROM position_versions p JOIN actors a USING (actor_id) WHERE {_FILTER}"
-            " AND p.recorded_to IS NULL AND p.valid_from <= $3 AND (p.valid_to IS NULL OR p.valid_to > $3)"
-            f" {_ORDER}", actor_id, topic, as_of)
-        return [VersionRow(**dict(r)) for r in records]
+    # As now believed, the open rows, which an index of their own finds (the functions'
+    # "recorded_to IS NULL OR recorded_to > known_at" would read the closed ones too).
+    source, where = "position_versions", " AND p.recorded_to IS NULL"
+    extra: list[object] = []
+    if known_at is not None:
+        source, where, extra = "position_history_known_at($3::timestamptz)", "", [known_at]
     if as_of is not None:
-        source, extra = "position_as_of($3::date, $4::timestamptz)", [as_of, known_at]
-    elif known_at is not None:
-        source, extra = "position_history_known_at($3::timestamptz)", [known_at]
-    else:
-        source, extra = "position_versions", []
-    where = _FILTER + (" AND p.recorded_to IS NULL" if not extra else "")
+        extra.append(as_of)
+        n = len(extra) + 2
+        where += f" AND p.valid_from <= ${n}::date AND (p.valid_to IS NULL OR p.valid_to > ${n}::date)"
     records = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM {source} p JOIN actors a USING (actor_id) WHERE {where} {_ORDER}",
+        f"SELECT {_COLUMNS} FROM {source} p JOIN actors a USING (actor_id) WHERE {_FILTER}{where} {_ORDER}",
         actor_id, topic, *extra,
     )
     return [VersionRow(**dict(r)) for r in records]

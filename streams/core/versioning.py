@@ -161,8 +161,9 @@ def _shape(v: PositionVersion, last: bool) -> tuple[object, ...]:
 
 
 def _content(v: PositionVersion) -> tuple[object, ...]:
-    """Everything a version says but its evidence sample."""
-    return (*_shape(v, False), v.previous_stance, v.reports, v.statement_ids, v.extractor_version)
+    """What a version says of the history: all but its evidence sample and the
+    extractor version, which the claim alone changes."""
+    return (*_shape(v, False), v.previous_stance, v.reports, v.statement_ids)
 
 
 def _with_report(position: Position, claim: Claim) -> Position:
@@ -194,7 +195,7 @@ def apply_claim(position: Position | None, claim: Claim) -> Outcome:
     after = _with_report(before, claim)
     report = Report(claim_id=claim.claim_id, article_id=claim.article_id, outlet=claim.outlet,
                     published_at=claim.published_at, span=claim.span, quote=claim.evidence)
-    old = derive_versions(before.model_copy(update={"extractor_version": claim.extractor_version}))
+    old = derive_versions(before)
     new = derive_versions(after, report, claim.statement_id)
     kept = all(_shape(o, i == len(old) - 1) == _shape(n, i == len(old) - 1) for i, (o, n) in
                enumerate(zip(old, new, strict=False)))
