@@ -14,7 +14,7 @@ version that gained evidence when nothing else changed. Every version an outcome
 carries as evidence only the report of the claim behind it, so what is written per
 claim does not grow with the reports the position has gathered.
 
-Knowing whether a claim was applied before is the caller's (``applied``):
+Knowing whether a claim was applied before is the caller's (``streams.core.batches``):
 ``apply_claim`` counts every claim it is given.
 """
 
@@ -51,7 +51,7 @@ class Position(BaseModel):
     extractor_version: str = ""
     # The claims applied since the position was last stored (one batch of the version
     # processor). It stores, after the position, a mark per applied claim; a crash
-    # between the two writes can leave these claims unmarked.
+    # between the two writes can leave these claims unmarked (see streams.core.batches).
     recent: tuple[str, ...] = ()
 
     @property
@@ -97,14 +97,9 @@ def position_key(actor_id: str, topic: str) -> str:
     return f"{actor_id}|{topic}"
 
 
-def applied(position: Position | None, claim_id: str, marked: bool) -> bool:
-    """Whether the claim was applied to the position: it is marked, or it is one of the
-    recent ones (whose marks a crash may have lost, since the position is stored first)."""
-    return marked or (position is not None and claim_id in position.recent)
-
-
 def settled(position: Position | None) -> Position | None:
-    """The position as a new batch starts from it: its recent claims are marked by now."""
+    """The position as a new batch starts from it, its recent claims forgotten: the caller
+    has marked them (``streams.core.batches``)."""
     return position.model_copy(update={"recent": ()}) if position is not None and position.recent else position
 
 

@@ -9,16 +9,16 @@ so a committed input offset means its outputs are in the log.
 """
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
 import faust
 
-from schemas import ClaimExtracted, DecodeError, encode_event
+from schemas import Claim, ClaimExtracted, DecodeError, encode_event
 from schemas.deadletter import DeadLetter
-from schemas.events import TRACKED_TOPICS
 from streams.config import Settings
+from streams.core.batches import BatchResult, version_batch
 from streams.core.handlers import (
     LATEST,
     article_from,
@@ -29,21 +29,25 @@ from streams.core.handlers import (
     position_events,
     time_refusal,
 )
-from streams.core.versioning import (
-    applied,
-    apply_claim,
-    claim_key,
-    position_key,
-    restored,
-    settled,
-    stored_state,
-)
 from streams.logs import log
 from streams.processors.recovery import SeekFirstTableManager
 
-# How many articles the extract agent takes at once, and how long it waits to fill a
-# batch. A batch's claims are sent together and awaited together before it is acknowledged.
-ARTICLE_BATCH, BATCH_WAIT = 20, 0.1
+# How many messages an agent takes at once, and how long it waits to fill a batch. The
+# outputs of a batch are sent together and awaited together, before it is acknowledged.
+ARTICLE_BATCH, CLAIM_BATCH, BATCH_WAIT = 20, 500, 0.1
+
+# The changelog partition of the table write being made (see PositionTable).
+_PARTITION: ContextVar[int] = ContextVar("claimtrack_changelog_partition")
+
+
+class PositionTable(faust.Table):
+    """The position table, written after a batch's outputs are in the log. faust picks a
+    key's changelog partition from the event being iterated, which a batch does not
+    have; each write goes to the partition of the claim behind it instead, which is the
+    partition that recovers it."""
+
+    def partition_for_key(self, key: Any) -> int | None:
+        return _PARTITION.get()
 
 
 def batches(stream: faust.StreamT, size: int) -> AsyncIterator[Sequence[faust.EventT]]:
@@ -57,14 +61,9 @@ def _ms(event: Any) -> int:
     return round(event.message.timestamp * 1000)
 
 
-@dataclass(frozen=True)
-class Versioned:
-    """What one claim does: the events to send for a position, then its state to keep."""
-
-    key: str
-    claim: str  # the key that marks the claim applied
-    events: list[tuple[bytes, list[tuple[str, bytes]]]]
-    state: dict[str, Any] | None
+def _one(read: Callable[[str], Any], claim: Claim, partition: int) -> Callable[[datetime], BatchResult]:
+    """A batch of one claim, for ``handle`` (which passes the log time, not needed here)."""
+    return lambda _at: version_batch(read, [(claim, partition)])
 
 
 T = TypeVar("T")
@@ -92,12 +91,13 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
         table_standby_replicas=0,
         consumer_group_instance_id=settings.group_instance_id,
         TableManager=SeekFirstTableManager,
+        Table=PositionTable,
         consumer_max_fetch_size=settings.topics.message_bytes,
         producer_max_request_size=settings.topics.message_bytes,
         producer_compression_type=settings.compression_type,
         # A batch of outputs goes out as a few large requests, not one per message: the
-        # broker's cost is per request, and a larger batch compresses better. No linger:
-        # the version processor awaits each claim's events, and would wait it out each time.
+        # broker's cost is per request, and a larger batch compresses better.
+        producer_linger=0.01,
         producer_max_batch_size=512 * 1024,
     )
     t = settings.topics
@@ -147,45 +147,41 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
             for fut in sent:  # the batch is acknowledged once this loop is done
                 await fut
 
-    def version(value: bytes | None) -> Callable[[datetime], Versioned | None]:
-        def work(at: datetime) -> Versioned | None:
-            claim = claim_from(value, settings.date_window, at).data
-            if claim.topic not in TRACKED_TOPICS:
-                return None
-            key = position_key(claim.actor_id, claim.topic.value)
-            stored = positions.get(key)
-            before = restored(stored) if stored else None
-            if applied(before, claim.claim_id, positions.get(claim_key(claim.claim_id)) is not None):
-                return None  # a redelivery, or the same claim extracted again
-            outcome = apply_claim(settled(before), claim)
-            # Transaction time comes from the log, so re-runs agree.
-            events = [(encode_event(out), cloudevent_headers(out, key)) for out in position_events(outcome, at)]
-            moved = outcome.position if outcome.position is not None and outcome.position != before else None
-            return Versioned(key, claim_key(claim.claim_id), events, stored_state(moved) if moved else None)
-        return work
+    def decode(value: bytes | None) -> Callable[[datetime], tuple[Claim, datetime]]:
+        return lambda at: (claim_from(value, settings.date_window, at).data, at)
 
-    # One claim at a time, unlike the extract agent: taken in batches (take_events), the
-    # chaos run (4,000 articles, 50 SIGKILLs of the worker) counted a few claims twice,
-    # each position's state and its claims' marks written at the batch's end; the cause
-    # is not found yet. One at a time, the same run counts every claim once.
+    async def keep(result: BatchResult, times: Sequence[datetime]) -> None:
+        """Sends what the applied claims changed, awaits it, then writes the table: the
+        state moves only once its events are in the log, so a crash in between
+        re-derives the same events (same ids) instead of losing them."""
+        sent: list[Awaitable[Any]] = []
+        for a in result.applied:
+            for out in position_events(a.outcome, times[a.index]):  # transaction time from the log
+                sent.append(await changes.send(key=a.key.encode(), value=encode_event(out),
+                                               headers=cloudevent_headers(out, a.key)))
+        for fut in sent:
+            await fut
+        for write in result.writes:
+            _PARTITION.set(write.partition)
+            positions[write.key] = write.value
+
     @app.agent(claims)
     async def version_claims(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            versioned = await handle(event, "version", version(event.value))
-            if versioned is None:
+        async for events in batches(stream, CLAIM_BATCH):
+            inputs = [(event, decoded) for event in events
+                      if (decoded := await handle(event, "version", decode(event.value))) is not None]
+            times = [at for _, (_, at) in inputs]
+            try:
+                result = version_batch(positions.get, [(claim, e.message.partition) for e, (claim, _) in inputs])
+            except Exception:
+                # A claim that versioning fails on must not stop its partition: one at a
+                # time, that claim is dead-lettered and the others are kept.
+                for event, (claim, at) in inputs:
+                    one = await handle(event, "version", _one(positions.get, claim, event.message.partition))
+                    if one is not None:
+                        await keep(one, [at])
                 continue
-            sent: list[Awaitable[Any]] = []
-            for value, headers in versioned.events:
-                sent.append(await changes.send(key=versioned.key.encode(), value=value, headers=headers))
-            for fut in sent:
-                await fut
-            # The state moves only once its events are in the log: a crash in between
-            # re-derives the same events (same ids) instead of losing them. The position
-            # first, then the claim's mark: a crash between them leaves the claim among
-            # the position's recent ones, which ``applied`` recognises.
-            if versioned.state is not None:
-                positions[versioned.key] = versioned.state
-                positions[versioned.claim] = 1
+            await keep(result, times)
 
     app.extract_articles = extract_articles  # type: ignore[attr-defined]
     app.version_claims = version_claims  # type: ignore[attr-defined]

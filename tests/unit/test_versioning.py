@@ -15,7 +15,7 @@ from storage.fold import Version, VersionRow, believed, believed_at, fold
 from streams.core.corpus import read_corpus
 from streams.core.extraction import extract
 from streams.core.handlers import position_events
-from streams.core.versioning import Outcome, Position, applied, apply_claim, settled
+from streams.core.versioning import Outcome, Position, apply_claim, settled
 from tests.generated_corpus import generate
 
 
@@ -27,12 +27,13 @@ def claim(n: int, stance: str, day: date | None, statement: str | None = None, o
 
 
 def apply_claims(claims: list[Claim]) -> tuple[Position | None, list[Outcome]]:
-    """The claims applied in turn, as the version processor does: one already applied is skipped."""
+    """The claims applied in turn; one applied before is skipped (the version processor's
+    marks and the crashes they survive are tested in test_batches)."""
     position: Position | None = None
     marked: set[str] = set()
     outcomes = []
     for c in claims:
-        if applied(position, c.claim_id, c.claim_id in marked):
+        if c.claim_id in marked:
             outcomes.append(Outcome(position))
             continue
         outcome = apply_claim(position, c)
@@ -75,18 +76,6 @@ def test_the_same_statement_from_another_outlet_is_one_statement_with_two_report
     assert corroborated is not None and corroborated.reports == 2
     # The event's evidence is the report it adds, not every report of the version.
     assert [[r.outlet for r in e.reports] for e in corroborated.evidence] == [["Sputnik"]]
-
-
-def test_a_claim_applied_before_is_recognised_by_its_mark_or_as_a_recent_one() -> None:
-    first = [claim(1, "support", date(2021, 1, 1)), claim(2, "oppose", date(2021, 2, 1))]
-    position, _ = apply_claims(first)
-    assert applied(position, "c-1", marked=True)
-    assert applied(position, "c-2", marked=False)  # its mark lost in a crash: still among the recent
-    assert not applied(settled(position), "c-2", marked=False)
-    assert applied(position, "c-1", marked=False) and not applied(settled(position), "c-1", marked=False)
-    assert not applied(None, "c-1", marked=False)
-    again, outcomes = apply_claims([*first, first[0], first[1]])
-    assert again == position and outcomes[2:] == [Outcome(position)] * 2
 
 
 def test_an_undated_claim_is_not_placed_in_valid_time() -> None:
