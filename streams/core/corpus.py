@@ -9,13 +9,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Literal
 
 from schemas import encode_event
 from schemas.events import Article
 from schemas.ids import article_id_for
-from streams.core.extraction.text import paragraphs
+from streams.core.extraction.text import iter_paragraphs
 from streams.core.handlers import article_event, size_refusal
 from streams.core.metadata import MANIFEST_NAME, CorpusError, Manifest, Metadata, load_manifest, metadata_from
 from streams.core.plausible import DateWindow
@@ -42,6 +43,7 @@ _STAMP_LINE = re.compile(r"^\s*(?:updated|published|posted|last\s+updated|date)\
 _DATELINE = re.compile(rf"^\s*[A-Z][A-Z .'-]{{2,40}}(?:\([^)]*\))?,\s+(?i:{_MONTH})\s+{_DAY}\b", re.M)
 _YEAR_MENTION = re.compile(r"\b((?:19|20)\d{2})\b")
 _LEAD_CHARS = 800
+_WORD = re.compile(r"[^\W\d_]{2,}")
 # Any instant of the same encoded length as a real one: the size check must not read the clock.
 _SIZING_TIME = datetime(2000, 1, 1, 0, 0, 0, 1, UTC)
 
@@ -92,7 +94,7 @@ def _looks_like_breadcrumb(line: str) -> bool:
 
 def split_title(text: str) -> tuple[str, int]:
     """(title, offset where the body starts): the first kept line that reads as a headline."""
-    for start, end in paragraphs(text):
+    for start, end in iter_paragraphs(text):
         line = text[start:end]
         if _looks_like_breadcrumb(line) or len(line.split()) < 3:
             continue
@@ -105,9 +107,9 @@ def build_article(text: str, source: str, meta: Metadata | None = None) -> Artic
     meta = meta or Metadata()
     if not text.strip():
         raise CorpusError("empty article")
-    words = len(re.findall(r"[^\W\d_]{2,}", text))
-    letters = sum(ch.isalpha() for ch in text)
-    if words < 3 or letters < 0.4 * len(text.strip()):
+    letters = sum(map(str.isalpha, text))
+    if letters < 0.4 * len(text.strip()) or len(list(islice(_WORD.finditer(text), 3))) < 3:
+        words = len(_WORD.findall(text))
         raise CorpusError(f"not an article ({words} words, {letters} letters in {len(text)} characters)")
     title, body_start = split_title(text)
     published: date | None

@@ -5,6 +5,7 @@ spans always index the article exactly as it was read.
 """
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 # Whole lines that are page furniture, not reporting. The translation notice commits to
@@ -60,17 +61,26 @@ def _is_wrapped(lines: list[str]) -> bool:
 def paragraphs(text: str) -> list[tuple[int, int]]:
     """Paragraphs as (start, end) offsets, in order, page furniture left out: a line
     each, or in a hand-wrapped text the lines between blank ones."""
+    return list(iter_paragraphs(text))
+
+
+def iter_paragraphs(text: str) -> Iterator[tuple[int, int]]:
+    """``paragraphs``, found as they are read: a caller that needs the first few stops early."""
     lines = _lines(text)
     spans = _kept_lines(lines)
     if not _is_wrapped([line for _, line in lines]):
-        return [(a, b) for a, b, _ in spans]
-    merged: list[tuple[int, int, int]] = []
+        yield from ((a, b) for a, b, _ in spans)
+        return
+    run: tuple[int, int, int] | None = None
     for start, end, number in spans:
-        if merged and merged[-1][2] == number - 1:
-            merged[-1] = (merged[-1][0], end, number)
-        else:
-            merged.append((start, end, number))
-    return [(a, b) for a, b, _ in merged]
+        if run is not None and run[2] == number - 1:
+            run = (run[0], end, number)
+            continue
+        if run is not None:
+            yield run[0], run[1]
+        run = (start, end, number)
+    if run is not None:
+        yield run[0], run[1]
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -82,9 +92,8 @@ def _lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def _kept_lines(lines: list[tuple[int, str]]) -> list[tuple[int, int, int]]:
+def _kept_lines(lines: list[tuple[int, str]]) -> Iterator[tuple[int, int, int]]:
     """Non-furniture, non-blank lines as (start, end, line number)."""
-    spans = []
     in_list = False
     for number, (offset, line) in enumerate(lines):
         if not line.strip():
@@ -99,8 +108,7 @@ def _kept_lines(lines: list[tuple[int, str]]) -> list[tuple[int, int, int]]:
             continue
         start = offset + (len(line) - len(line.lstrip()))
         end = offset + len(line.rstrip())
-        spans.append((start, end, number))
-    return spans
+        yield start, end, number
 
 
 def sentences(text: str) -> list[Sentence]:
