@@ -1,6 +1,7 @@
 """Runs the faust worker with the projector beside it, in one process."""
 
 import asyncio
+import logging
 import os
 import signal
 
@@ -29,6 +30,16 @@ async def prepare(settings: Settings, bootstrap: str, database_url: str) -> None
     # in the moment between one worker asking for it and the broker making it.
     await ensure_topics(bootstrap, [changelog_topic(settings)], settings.partitions, t.message_bytes,
                         compacted=True)
+
+
+class Worker(faust.Worker):
+    """faust's worker without its terminal spinner. To spin on every log line, the spinner
+    turns the root logger down to DEBUG: every debug call of faust and aiokafka then
+    makes a record that no handler prints, a few per cent of the processors' CPU."""
+
+    def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
+        self.spinner = None
+        super().on_setup_root_logger(logger, level)
 
 
 STOP_GRACE = 15.0  # seconds a worker that gave up on its broker has to stop in order
@@ -64,7 +75,7 @@ def run_worker(settings: Settings, bootstrap: str, database_url: str, with_proje
         async def project() -> None:
             await projector.run()
 
-    faust.Worker(app, loglevel=settings.log_level, quiet=True).execute_from_commandline()
+    Worker(app, loglevel=settings.log_level, quiet=True).execute_from_commandline()
 
 
 def run_projector(settings: Settings, bootstrap: str, database_url: str) -> None:

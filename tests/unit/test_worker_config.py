@@ -1,5 +1,7 @@
 """How the faust app is put together: the parts that let a killed worker resume."""
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -47,3 +49,22 @@ async def test_the_flow_is_shut_when_the_base_recovery_seeks_and_reopens_it(
     app.consumer.resume_flow()  # as faust leaves it after reading the changelogs
     await app.tables.recovery.on_recovery_completed(1)
     assert flow_open_at_base == [False]
+
+
+def test_the_worker_leaves_debug_lines_unmade_at_its_log_level(tmp_path: Path) -> None:
+    """faust's spinner would turn the root logger down to DEBUG; run in a process of its
+    own, since the worker configures logging for the whole process."""
+    script = f"""
+import logging, sys
+from streams.config import Settings
+from streams.processors.app import create_app
+from streams.processors.runner import Worker
+s = Settings(kafka_bootstrap="localhost:1", database_url="postgresql://x/y", home={str(tmp_path)!r}, app_id="ct_log")
+worker = Worker(create_app(s, "localhost:1"), loglevel="warning", quiet=True)
+worker._setup_logging()
+print(logging.getLogger("aiokafka.producer.producer").isEnabledFor(logging.DEBUG),
+      logging.getLogger().isEnabledFor(logging.WARNING), file=sys.__stdout__)  # faust redirects stdout
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2], timeout=60)
+    assert out.stdout.split()[-2:] == ["False", "True"], out.stdout + out.stderr
