@@ -4,10 +4,13 @@ with the cases where a rule must not fire."""
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from schemas import Article, Stance
 from schemas.ids import article_id_for
 from streams.core.extraction import combine, extract
+from streams.core.extraction.text import _FURNITURE, is_furniture
 
 
 def claims_of(text: str, published: date | None = date(2023, 3, 14)) -> dict[tuple[str, str], str]:
@@ -165,6 +168,22 @@ def test_page_furniture_is_not_read() -> None:
     text = ("Advertisement\nShare on Facebook\n"
             "Trending\nSergey Lavrov says talks are welcome\n5 minutes ago\n")
     assert claims_of(text) == {}
+
+
+_PIECES = ["Advertisement", "all news", "Back to top", "Share", "share on twitter", "Google + Share", "Trending",
+           "Related:", "Read more:", "12 minutes ago", "Photo:", "FILE PHOTO :", "©", "photo by", "photograph by",
+           "Reported by", "Updated", "Published", "2022", "IST", "Follow us", "Subscribe", "Sign up", "Click here",
+           "machine translation", "automatically translated", "/TASS", "/ Reuters", "Not all news on the site",
+           "Sergey Lavrov said Moscow", "supports dialogue", "with NATO.", "ſhare on facebook", "  ", "\t", "\u00a0",
+           "x" * 70]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=6), st.lists(st.sampled_from([" ", "", "  "]),
+                                                                             min_size=6, max_size=6))
+def test_the_quick_no_on_long_lines_agrees_with_the_furniture_pattern(pieces: list[str], gaps: list[str]) -> None:
+    line = "".join(p + g for p, g in zip(pieces, gaps, strict=False))
+    assert is_furniture(line) == (_FURNITURE.match(line) is not None)
 
 
 def test_unknown_date_is_said_not_invented() -> None:

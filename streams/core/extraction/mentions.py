@@ -50,6 +50,8 @@ class Scan:
 
     def within(self, found: list[re.Match[str]], start: int, end: int) -> list[re.Match[str]]:
         """The matches inside [start, end): they come in text order, so bisect to them."""
+        if not found:
+            return []
         starts = self._starts.get(id(found))
         if starts is None:
             starts = self._starts[id(found)] = [m.start() for m in found]
