@@ -79,12 +79,13 @@ class Rebuilt:
 
 
 class Projector:
-    def __init__(self, bootstrap: str, database_url: str, topics: Topics, batch_size: int = 500,
-                 limits: Limits = Limits()) -> None:
+    def __init__(self, bootstrap: str, database_url: str, topics: Topics, batch_size: int = 2000,
+                 limits: Limits = Limits(), linger: float = 0.2) -> None:
         self.bootstrap = bootstrap
         self.database_url = database_url
         self.topics = topics
         self.batch_size = batch_size
+        self.linger = linger
         self.limits = limits
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
@@ -127,24 +128,60 @@ class Projector:
             log.info("projector started", partitions=len(tps), resumed=len(stored))
             position = dict(stored)
             count = 0
-            while not done():
-                if until is not None and all(position.get(k, 0) >= end for k, end in until.items()):
-                    return count
-                batch = await consumer.getmany(timeout_ms=300, max_records=self.batch_size)
-                messages = [m for msgs in batch.values() for m in msgs]
-                read = [to_record(m, self.topics, self.limits) for m in messages]
-                records = [record for record, _ in read]
-                count += len(records)
-                if records:
-                    # Dead letters first: the offsets that skip their messages commit with the rows.
-                    await send_letters(producer, self.topics.deadletter, [letter for _, letter in read if letter])
-                    await self._apply(conn, producer, messages, records)
-                    for r in records:
-                        position[(r.topic, r.partition)] = max(position.get((r.topic, r.partition), 0), r.offset + 1)
-            return count
+            # One batch is written while the next is read and decoded: PostgreSQL and this
+            # process work at once. Batches still commit one after the other, in log order.
+            writing: asyncio.Task[None] | None = None
+            try:
+                while not done():
+                    if writing is None and until is not None and all(
+                            position.get(k, 0) >= end for k, end in until.items()):
+                        return count
+                    messages = await self._fill(consumer)
+                    read = [to_record(m, self.topics, self.limits) for m in messages]
+                    if writing is not None:
+                        await writing
+                        writing = None
+                    if read:
+                        count += len(read)
+                        writing = asyncio.create_task(self._write(conn, producer, messages, read, position))
+                if writing is not None:
+                    await writing
+                    writing = None
+                return count
+            finally:
+                if writing is not None:  # stopped by an error: the batch is read again on restart
+                    writing.cancel()
+                    with contextlib.suppress(BaseException):
+                        await writing
         finally:
             await producer.stop()
             await consumer.stop()
+
+    async def _write(self, conn: asyncpg.Connection, producer: AIOKafkaProducer, messages: list[Any],
+                     read: list[tuple[LogRecord, DeadLetter | None]], position: dict[tuple[str, int], int]) -> None:
+        """Dead letters first, then the rows with the offsets that skip their messages, in
+        one transaction; ``position`` moves once that is committed."""
+        records = [record for record, _ in read]
+        await send_letters(producer, self.topics.deadletter, [letter for _, letter in read if letter])
+        await self._apply(conn, producer, messages, records)
+        for r in records:
+            position[(r.topic, r.partition)] = max(position.get((r.topic, r.partition), 0), r.offset + 1)
+
+    async def _fill(self, consumer: AIOKafkaConsumer) -> list[Any]:
+        """The next batch: what the log has, topped up for up to ``linger`` seconds while
+        more arrives. Messages that trickle in would otherwise make a transaction each few,
+        and PostgreSQL's cost is per transaction and statement far more than per row."""
+        fetched = await consumer.getmany(timeout_ms=300, max_records=self.batch_size)
+        messages = [m for msgs in fetched.values() for m in msgs]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.linger
+        while messages and len(messages) < self.batch_size and (left := deadline - loop.time()) > 0:
+            fetched = await consumer.getmany(timeout_ms=max(1, int(left * 1000)),
+                                             max_records=self.batch_size - len(messages))
+            if not fetched:
+                break
+            messages += [m for msgs in fetched.values() for m in msgs]
+        return messages
 
     async def _apply(self, conn: asyncpg.Connection, producer: AIOKafkaProducer, messages: list[Any],
                      records: list[LogRecord]) -> None:
