@@ -93,6 +93,7 @@ def upcast(raw: dict[str, Any]) -> dict[str, Any]:
 # surrogates without their pair (a pair decodes to one character, so what is left is lone).
 _UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_UNSTORABLE_ESCAPE_BYTES = re.compile(_UNSTORABLE_ESCAPE.pattern.encode())
 
 
 def _storable(value: Any) -> Any:
@@ -108,6 +109,23 @@ def _storable(value: Any) -> Any:
 
 
 def decode_event(payload: bytes) -> Event:
+    """The event the bytes carry, or DecodeError saying why they carry none."""
+    # Most events are of the current version and carry no unstorable escape: pydantic reads
+    # them straight from the bytes, strictly. Whatever that refuses (including an older
+    # version, which needs upcasting) takes the careful path, which decides and says why.
+    if not _UNSTORABLE_ESCAPE_BYTES.search(payload):
+        try:
+            event = _ADAPTER.validate_json(payload, strict=True, extra="ignore")
+        except ValidationError:
+            pass
+        else:
+            if event.schema_version == CURRENT_VERSION.get(event.event_type):
+                return event
+    return decode_carefully(payload)
+
+
+def decode_carefully(payload: bytes) -> Event:
+    """``decode_event`` by way of a JSON object that can be upcast and made storable."""
     try:
         text = payload.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -39,9 +39,10 @@ class DateWindow:
 
     def event_refusal(self, event: Envelope, written: date) -> str | None:
         """Why an event written on ``written`` is refused for a date it carries, or None."""
+        earliest, last = self.earliest, self.last(written)  # once for all of its dates
         for what, day in _dates_of(event):
-            if reason := self.refusal(day, written, what):
-                return reason
+            if day is not None and not earliest <= day <= last:
+                return self.refusal(day, written, what)
         return None
 
 

@@ -109,8 +109,11 @@ class Projector:
         """Apply the log from the stored offsets until ``done()``, or until ``until`` is
         reached; returns how many records were read."""
         size = self.topics.message_bytes
+        # The broker holds a fetch until it has 64 KB or the linger is up: one request for
+        # many messages, not one for each few that trickle in (the broker's cost is per request).
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
-                                    auto_offset_reset="earliest", max_partition_fetch_bytes=size)
+                                    auto_offset_reset="earliest", max_partition_fetch_bytes=size,
+                                    fetch_min_bytes=64 * 1024, fetch_max_wait_ms=int(self.linger * 1000))
         producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True,
                                     max_request_size=size)
         await consumer.start()

@@ -1,5 +1,6 @@
 import json
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -7,6 +8,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from schemas import Article, ArticlePublished, DecodeError, EvidenceSpan, decode_event, encode_event
+from schemas.codec import decode_carefully
 from schemas.deadletter import MAX_REASON, DeadLetter
 from schemas.export import SCHEMA_DIR, schema_documents
 
@@ -117,3 +119,39 @@ def test_a_dead_letter_is_bounded_whatever_it_refuses() -> None:
     small = DeadLetter.of(reason="bad", stage="extract", topic="t", partition=0, offset=8, key=None,
                           value=b"raw", at=at, keep_bytes=1000)
     assert not small.value_truncated and small.original_value() == b"raw"
+
+
+def _pipeline_payloads() -> list[bytes]:
+    """Every kind of event the pipeline writes, from the seed corpus, as it writes them."""
+    from streams.core.batches import version_batch
+    from streams.core.corpus import read_corpus
+    from streams.core.handlers import article_event, claim_events, position_events
+    from tests.generated_corpus import SEEDS
+
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    payloads: list[bytes] = []
+    table: dict[str, object] = {}
+    for article in read_corpus([SEEDS]):
+        assert isinstance(article, Article)
+        published = article_event(article, at)
+        claims = claim_events(published, at)
+        result = version_batch(table.get, [(c.data, 0) for c in claims])
+        for write in result.writes:
+            table[write.key] = write.value
+        events = [e for a in result.applied for e in position_events(a.outcome, at)]
+        payloads += [encode_event(e) for e in (published, *claims, *events)]
+    return payloads
+
+
+def test_the_quick_decoding_of_current_events_agrees_with_the_careful_one() -> None:
+    payloads = _pipeline_payloads()
+    fixtures = sorted((Path(__file__).parents[1] / "fixtures" / "events").glob("v*/*.json"))
+    assert {json.loads(p)["event_type"] for p in payloads} >= {"ArticlePublished", "ClaimExtracted",
+                                                               "PositionChanged", "PositionCorroborated"}
+    for payload in [*payloads, *(f.read_bytes() for f in fixtures)]:
+        assert decode_event(payload) == decode_carefully(payload)
+    # What only the careful path refuses is still refused: a boolean version, a version to come.
+    raw = json.loads(payloads[0])
+    for version, reason in ((True, "not an integer"), (9, "unknown schema_version 9")):
+        with pytest.raises(DecodeError, match=reason):
+            decode_event(json.dumps({**raw, "schema_version": version}).encode())
