@@ -146,5 +146,10 @@ def start(home: Path, port: int | None = None) -> tuple[str, int]:
 
 
 def _cluster_id() -> str:
-    # What `kafka-storage random-uuid` prints: a UUID in URL-safe base64, unpadded.
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    """What `kafka-storage random-uuid` prints: a UUID in URL-safe base64, unpadded, and
+    like Kafka's own, never one that starts with "-", which the storage tool's command
+    line would take for an option (one start in 64 failed so)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id

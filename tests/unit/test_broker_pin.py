@@ -1,7 +1,9 @@
 """The local stack's broker: one pinned Apache Kafka version, and the choice between
 Apache Kafka and the pip-only fallback."""
 
+import base64
 import re
+import uuid
 from pathlib import Path
 
 import pytest
@@ -30,3 +32,12 @@ def test_asking_for_apache_kafka_without_java_is_a_clear_error(monkeypatch: pyte
     monkeypatch.setattr(apache_kafka, "missing", lambda: "Java 11 found, Kafka needs 17+")
     with pytest.raises(localstack.StackError, match="CLAIMTRACK_BROKER=apache, but Java 11 found"):
         localstack.choose_broker("apache")
+
+
+def test_a_cluster_id_never_reads_as_an_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A URL-safe base64 UUID starts with "-" when its first byte is 0xF8 to 0xFB."""
+    draws = iter([uuid.UUID(bytes=bytes([0xF8]) + bytes(15)), uuid.UUID(bytes=bytes([0x12]) + bytes(15))])
+    monkeypatch.setattr(apache_kafka.uuid, "uuid4", lambda: next(draws))
+    cluster_id = apache_kafka._cluster_id()
+    assert cluster_id == base64.urlsafe_b64encode(bytes([0x12]) + bytes(15)).decode().rstrip("=")
+    assert len(cluster_id) == 22
