@@ -9,7 +9,20 @@ async def connect_readonly(url: str) -> asyncpg.Connection:
     """A connection that cannot write: the reader role where it exists, and read-only
     transactions in any case."""
     conn = await asyncpg.connect(url, server_settings={"default_transaction_read_only": "on"})
+    await _as_reader(conn)
+    return conn
+
+
+async def _as_reader(conn: asyncpg.Connection) -> None:
     if await conn.fetchval("SELECT pg_has_role(current_user, $1, 'MEMBER')"
                            " FROM pg_roles WHERE rolname = $1", READER_ROLE):
         await conn.execute(f"SET ROLE {READER_ROLE}")  # a constant, not input
-    return conn
+
+
+async def readonly_pool(url: str, max_size: int = 10) -> asyncpg.Pool:
+    """A pool of ``connect_readonly`` connections. The role is set on every acquire: the
+    pool resets a released connection's session settings, the role among them."""
+    pool = await asyncpg.create_pool(url, min_size=1, max_size=max_size, setup=_as_reader,
+                                     server_settings={"default_transaction_read_only": "on"})
+    assert pool is not None
+    return pool

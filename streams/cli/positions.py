@@ -4,6 +4,7 @@ import asyncio
 from datetime import UTC, date, datetime
 from typing import Annotated
 
+import asyncpg
 import typer
 
 from storage import queries
@@ -13,16 +14,18 @@ from streams.cli.render import print_versions
 from streams.core.extraction.registry import load_registry
 
 
-def _resolve_actor(conn_actors: list[tuple[str, str]], query: str) -> str:
-    registered = load_registry().find(query)
-    if registered is not None:
-        return registered.id
-    q = query.strip().lower()
-    for actor_id, name in conn_actors:
-        if q in (actor_id.lower(), name.lower()):
-            return actor_id
-    choices = ", ".join(a for a, _ in conn_actors) or "none yet (replay a corpus first)"
-    raise fail(f"unknown actor {query!r}; known actors: {choices}")
+def registered_actor(query: str) -> str | None:
+    """The id of the registry's actor with this id, name or alias."""
+    actor = load_registry().find(query)
+    return actor.id if actor is not None else None
+
+
+async def _resolve_actor(conn: asyncpg.Connection, query: str) -> str:
+    actor_id = await queries.resolve_actor(conn, query, registered_actor)
+    if actor_id is None:
+        choices = ", ".join(a for a, _ in await queries.known_actors(conn)) or "none yet (replay a corpus first)"
+        raise fail(f"unknown actor {query!r}; known actors: {choices}")
+    return actor_id
 
 
 def _parse_date(value: str | None) -> date | None:
@@ -59,7 +62,7 @@ def history(
     async def run() -> list[queries.VersionRow]:
         conn = await connect_readonly(database)
         try:
-            actor_id = _resolve_actor(await queries.known_actors(conn), actor) if actor else None
+            actor_id = await _resolve_actor(conn, actor) if actor else None
             return await queries.history(conn, actor_id, topic.value if topic else None, valid_on, believed_at)
         finally:
             await conn.close()

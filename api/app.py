@@ -1,0 +1,28 @@
+"""The ASGI app: routes over a read-only pool of the projection's database."""
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.routes import actors, claims, positions
+from storage.readonly import readonly_pool
+
+
+def create_app(database_url: str, registered: Callable[[str], str | None] = lambda _q: None) -> FastAPI:
+    """``registered`` finds an actor the registry knows by id, name or alias, as the CLI does."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.pool = await readonly_pool(database_url)
+        try:
+            yield
+        finally:
+            await app.state.pool.close()
+
+    app = FastAPI(title="claimtrack", summary="Who said what about dialogue, de-escalation and military contacts, "
+                  "and when their position changed.", lifespan=lifespan)
+    app.state.registered = registered
+    for module in (actors, positions, claims):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,38 @@
+"""What the routes share: the database pool, paging, and finding an actor."""
+
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated
+
+import asyncpg
+from fastapi import Depends, HTTPException, Query, Request
+
+from storage import queries
+
+MAX_PAGE = 1000  # the hard limit on a page's size
+
+
+async def connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    pool: asyncpg.Pool = request.app.state.pool
+    async with pool.acquire() as conn:
+        yield conn
+
+
+Connection = Annotated[asyncpg.Connection, Depends(connection)]
+
+
+class Paging:
+    def __init__(self, limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Items per page.")] = 100,
+                 offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0) -> None:
+        self.limit, self.offset = limit, offset
+
+    def next_offset(self, returned: int) -> int | None:
+        return self.offset + returned if returned == self.limit else None
+
+
+async def actor_id_of(request: Request, conn: asyncpg.Connection, query: str) -> str:
+    """The actor ``query`` names (id, name or alias, as the CLI resolves them), or 404."""
+    registered: Callable[[str], str | None] = request.app.state.registered
+    actor_id = await queries.resolve_actor(conn, query, registered)
+    if actor_id is None:
+        raise HTTPException(status_code=404, detail=f"unknown actor {query!r}")
+    return actor_id

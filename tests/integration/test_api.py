@@ -1,0 +1,141 @@
+"""The HTTP API, served by `claimtrack serve`, over a seed replay on the real stack:
+the same answers as the CLI, and clear refusals of bad parameters."""
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import asyncpg
+import httpx
+import pytest
+
+from storage.checksum import full_checksum
+from streams.devstack.processes import free_port
+from tests.integration.conftest import Pipeline
+
+pytestmark = pytest.mark.integration
+
+VERSION_FIELDS = ("actor_id", "topic", "version", "stance", "previous_stance", "valid_from", "valid_to", "reports",
+                  "statement_ids", "evidence")
+
+
+@pytest.fixture(scope="module")
+def served(pipeline: Pipeline) -> Iterator[tuple[Pipeline, httpx.Client]]:
+    pipeline.cli("replay", "seeds", "--wait")
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "streams", "serve", "--port", str(port)], cwd=pipeline.repo,
+                              env=pipeline.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                client.get("/actors").raise_for_status()
+                break
+            except httpx.TransportError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"claimtrack serve did not answer: {server.communicate()[0]!r}") from None
+                time.sleep(0.2)
+        yield pipeline, client
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def cli_rows(p: Pipeline, *args: str) -> list[dict[str, Any]]:
+    return json.loads(p.cli(*args, "--format", "json").stdout)  # type: ignore[no-any-return]
+
+
+def same_fields(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return [tuple(r[f] for f in VERSION_FIELDS if f in r) for r in rows]
+
+
+def test_history_and_positions_answer_as_the_cli_does(served: tuple[Pipeline, httpx.Client]) -> None:
+    p, client = served
+    for params, args in (({"actor": "grushko", "topic": "dialogue"}, ("--actor", "grushko", "--topic", "dialogue")),
+                         ({"actor": "Alexander Grushko"}, ("--actor", "grushko")),
+                         ({"actor": "grushko", "as_of": "2021-07-01"}, ("--actor", "grushko", "--as-of", "2021-07-01")),
+                         ({}, ())):
+        answer = client.get("/history", params=params)
+        assert answer.status_code == 200, answer.text
+        expected = cli_rows(p, "history", *args)
+        assert expected, f"the CLI shows no history for {args}"
+        assert same_fields(answer.json()["items"]) == same_fields(expected)
+    current = client.get("/positions").json()["items"]
+    assert same_fields(current) == same_fields(cli_rows(p, "positions"))
+
+
+def test_actors_and_claims_carry_what_the_projection_holds(served: tuple[Pipeline, httpx.Client]) -> None:
+    _, client = served
+    actors = client.get("/actors").json()
+    assert {"actor_id": "grushko", "name": "Alexander Grushko", "side": "russia"} in actors
+    assert client.get("/actors/Alexander Grushko").json()["actor_id"] == "grushko"
+    claims = client.get("/claims", params={"actor": "grushko", "topic": "dialogue"}).json()["items"]
+    assert claims and all(c["actor_id"] == "grushko" and c["topic"] == "dialogue" for c in claims)
+    for c in claims:  # the quote is the article's text at the span
+        assert c["evidence"] and c["span_end"] > c["span_start"] and c["evidence_spans"]
+    dates = [c["published_at"] for c in claims if c["published_at"]]
+    assert dates == sorted(dates)
+    later = client.get("/claims", params={"actor": "grushko", "from": "2022-01-01"}).json()["items"]
+    assert later and all(c["published_at"] >= "2022-01-01" for c in later)
+
+
+def test_pages_are_bounded_and_follow_on(served: tuple[Pipeline, httpx.Client]) -> None:
+    _, client = served
+    everything = client.get("/history", params={"limit": 1000}).json()["items"]
+    assert len(everything) >= 3
+    first = client.get("/history", params={"limit": 2}).json()
+    second = client.get("/history", params={"limit": 2, "offset": first["next_offset"]}).json()
+    assert first["next_offset"] == 2 and [*first["items"], *second["items"]] == everything[:4]
+    assert client.get("/history", params={"limit": 1001}).status_code == 422
+
+
+@pytest.mark.parametrize(("path", "params", "says"), [
+    ("/history", {"as_of": "June"}, "as_of"),
+    ("/history", {"known_at": "yesterday"}, "known_at"),
+    ("/history", {"topic": "weather"}, "topic"),
+    ("/claims", {"from": "2021-13-01"}, "from"),
+    ("/positions", {"offset": -1}, "offset"),
+])
+def test_a_bad_parameter_answers_422_naming_it(served: tuple[Pipeline, httpx.Client], path: str,
+                                               params: dict[str, Any], says: str) -> None:
+    answer = served[1].get(path, params=params)
+    assert answer.status_code == 422
+    assert says in json.dumps(answer.json()["detail"])
+
+
+def test_an_unknown_actor_answers_404(served: tuple[Pipeline, httpx.Client]) -> None:
+    _, client = served
+    for path, params in (("/actors/nobody", {}), ("/history", {"actor": "nobody"}), ("/claims", {"actor": "nobody"})):
+        answer = client.get(path, params=params)
+        assert answer.status_code == 404 and "nobody" in answer.json()["detail"]
+
+
+def test_injection_strings_change_nothing(served: tuple[Pipeline, httpx.Client]) -> None:
+    p, client = served
+
+    async def checksum() -> str:
+        conn = await asyncpg.connect(p.database_url)
+        try:
+            return await full_checksum(conn)
+        finally:
+            await conn.close()
+
+    before = asyncio.run(checksum())
+    for hostile in ("grushko'; DROP TABLE claims; --", "' OR '1'='1", "grushko\x00", "%' OR 1=1 --", "$1"):
+        assert client.get("/history", params={"actor": hostile}).status_code in (404, 422)
+        assert client.get("/actors/" + quote(hostile, safe="")).status_code in (404, 422)
+    assert asyncio.run(checksum()) == before
+
+
+def test_the_openapi_document_describes_every_route(served: tuple[Pipeline, httpx.Client]) -> None:
+    spec = served[1].get("/openapi.json").json()
+    assert {"/actors", "/actors/{actor}", "/positions", "/history", "/claims"} <= set(spec["paths"])
+    version = spec["components"]["schemas"]["VersionOut"]["properties"]
+    assert {"valid_from", "recorded_from", "statement_ids"} <= set(version)
