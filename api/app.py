@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.routes import actors, claims, positions
+from api.routes import actors, claims, export, positions
 from storage.readonly import readonly_pool
 
 
@@ -23,6 +23,6 @@ def create_app(database_url: str, registered: Callable[[str], str | None] = lamb
     app = FastAPI(title="claimtrack", summary="Who said what about dialogue, de-escalation and military contacts, "
                   "and when their position changed.", lifespan=lifespan)
     app.state.registered = registered
-    for module in (actors, positions, claims):
+    for module in (actors, positions, claims, export):
         app.include_router(module.router)
     return app

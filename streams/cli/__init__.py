@@ -5,7 +5,7 @@ first, then the pipeline, the queries, offline extraction and the dead letters."
 
 # isort: off
 from streams.cli.app import app, main
-from streams.cli import stack, replay, positions, serve, subscribe, extraction, deadletter  # noqa: F401
+from streams.cli import stack, replay, positions, export, serve, subscribe, extraction, deadletter  # noqa: F401
 # isort: on
 
 __all__ = ["app", "main"]
