@@ -1,12 +1,15 @@
 """What the routes share: the database pool, paging, and finding an actor."""
 
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import asyncpg
 from fastapi import Depends, HTTPException, Query, Request
 
+from api.models import Page
 from storage import queries
+
+T = TypeVar("T")
 
 MAX_PAGE = 1000  # the hard limit on a page's size
 
@@ -25,8 +28,13 @@ class Paging:
                  offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0) -> None:
         self.limit, self.offset = limit, offset
 
-    def next_offset(self, returned: int) -> int | None:
-        return self.offset + returned if returned == self.limit else None
+    def page(self, items: list[T]) -> Page[T]:
+        """The page of ``items``; a full page may be followed by more, a short one is the last."""
+        following = self.offset + len(items) if len(items) == self.limit else None
+        return Page[T](items=items, limit=self.limit, offset=self.offset, next_offset=following)
+
+
+Pages = Annotated[Paging, Depends()]
 
 
 async def actor_id_of(request: Request, conn: asyncpg.Connection, query: str) -> str:
@@ -36,3 +44,12 @@ async def actor_id_of(request: Request, conn: asyncpg.Connection, query: str) ->
     if actor_id is None:
         raise HTTPException(status_code=404, detail=f"unknown actor {query!r}")
     return actor_id
+
+
+async def _actor_filter(request: Request, conn: Connection,
+                        actor: Annotated[str | None, Query(description="Actor id, name or alias; all when omitted.")]
+                        = None) -> str | None:
+    return await actor_id_of(request, conn, actor) if actor is not None else None
+
+
+ActorFilter = Annotated[str | None, Depends(_actor_filter)]  # the id of the actor asked for, or 404

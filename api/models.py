@@ -71,7 +71,8 @@ class Page(Out, Generic[T]):
     items: list[T]
     limit: int
     offset: int
-    next_offset: int | None = Field(description="The offset of the next page; null on the last.")
+    next_offset: int | None = Field(
+        description="The offset of the next page: set when this page is full (the next may be empty), else null.")
 
 
 class Problem(Out):

@@ -59,7 +59,7 @@ def cli_rows(p: Pipeline, *args: str) -> list[dict[str, Any]]:
 
 
 def same_fields(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    return [tuple(r[f] for f in VERSION_FIELDS if f in r) for r in rows]
+    return [tuple(r[f] for f in VERSION_FIELDS) for r in rows]
 
 
 def test_history_and_positions_answer_as_the_cli_does(served: tuple[Pipeline, httpx.Client]) -> None:
