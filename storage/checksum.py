@@ -6,8 +6,10 @@ articles in any arrival order. ``full_checksum`` adds transaction time and every
 article and claim: equal only for the same log, as after a rebuild.
 """
 
+import contextlib
 import hashlib
 import json
+from contextlib import AbstractAsyncContextManager
 
 import asyncpg
 
@@ -38,8 +40,19 @@ async def valid_time_checksum(conn: asyncpg.Connection) -> str:
 
 
 async def full_checksum(conn: asyncpg.Connection) -> str:
+    """Read in one snapshot: tables read one after the other while a projector commits
+    would mix two states of the projection (articles from before a batch, claims from after)."""
     h = hashlib.sha256()
-    for name, query in _FULL.items():
-        h.update(name.encode())
-        _digest(await conn.fetch(query), h)
+    async with read_together(conn):
+        for name, query in _FULL.items():
+            h.update(name.encode())
+            _digest(await conn.fetch(query), h)
     return h.hexdigest()[:32]
+
+
+def read_together(conn: asyncpg.Connection) -> AbstractAsyncContextManager[object]:
+    """One repeatable-read snapshot for the statements inside; within a transaction the
+    caller already has one."""
+    if conn.is_in_transaction():
+        return contextlib.nullcontext()
+    return conn.transaction(isolation="repeatable_read", readonly=True)

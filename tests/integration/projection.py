@@ -2,6 +2,8 @@
 
 import asyncpg
 
+from storage.checksum import read_together
+
 TABLES = {
     "articles": "article_id",
     "actors": "actor_id",
@@ -14,7 +16,8 @@ TABLES = {
 async def snapshot(database_url: str) -> dict[str, list[tuple[object, ...]]]:
     conn = await asyncpg.connect(database_url)
     try:
-        return {t: [tuple(r) for r in await conn.fetch(f"SELECT * FROM {t} ORDER BY {key}")]
-                for t, key in TABLES.items()}
+        async with read_together(conn):  # a projector may commit between two tables' reads
+            return {t: [tuple(r) for r in await conn.fetch(f"SELECT * FROM {t} ORDER BY {key}")]
+                    for t, key in TABLES.items()}
     finally:
         await conn.close()
