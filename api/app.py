@@ -5,12 +5,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.routes import actors, claims, export, positions
+from api.log import LogSource
+from api.routes import actors, claims, events, export, metrics, positions
 from storage.readonly import readonly_pool
 
 
-def create_app(database_url: str, registered: Callable[[str], str | None] = lambda _q: None) -> FastAPI:
-    """``registered`` finds an actor the registry knows by id, name or alias, as the CLI does."""
+def create_app(database_url: str, log: LogSource,
+               registered: Callable[[str], str | None] = lambda _q: None) -> FastAPI:
+    """``log`` is the Kafka log's claim changes and progress; ``registered`` finds an actor
+    the registry knows by id, name or alias, as the CLI does."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -18,11 +21,13 @@ def create_app(database_url: str, registered: Callable[[str], str | None] = lamb
         try:
             yield
         finally:
+            await log.close()
             await app.state.pool.close()
 
     app = FastAPI(title="claimtrack", summary="Who said what about dialogue, de-escalation and military contacts, "
                   "and when their position changed.", lifespan=lifespan)
     app.state.registered = registered
-    for module in (actors, positions, claims, export):
+    app.state.log = log
+    for module in (actors, positions, claims, export, events, metrics):
         app.include_router(module.router)
     return app

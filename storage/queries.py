@@ -153,3 +153,7 @@ async def undated(conn: asyncpg.Connection) -> tuple[int, int]:
     articles = await conn.fetchval("SELECT count(*) FROM articles WHERE published_at IS NULL")
     claims = await conn.fetchval("SELECT count(*) FROM claims WHERE published_at IS NULL")
     return int(articles), int(claims)
+
+
+async def claim_count(conn: asyncpg.Connection) -> int:
+    return int(await conn.fetchval("SELECT count(*) FROM claims"))

@@ -80,6 +80,9 @@ class Settings(BaseSettings):
         "article text and quotes take a third of the room with zstd")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     wait_timeout: float = Field(180.0, gt=0, description="Seconds `replay --wait` waits for the projection")
+    metrics_port: int | None = Field(None, ge=1, le=65535, description="Where a worker serves its own counters "
+                                     "in Prometheus' text format (GET /metrics); unset: not served. Two workers "
+                                     "on one host need two ports")
 
     @property
     def compression_type(self) -> str | None:

@@ -66,10 +66,13 @@ def _address(given: str | None, home: Path, process: str, what: str, variable: s
     raise fail(f"no {what}: set {variable}, or run `claimtrack up` for the local stack", 1)
 
 
-def broker_address(s: Settings) -> str:
-    """The broker to use: the configured one, else the running local stack's; it must answer."""
+def broker_address(s: Settings, must_answer: bool = True) -> str:
+    """The broker to use: the configured one, else the running local stack's; it must
+    answer now unless ``must_answer`` is False (a server that reads it later, and says
+    then when it does not)."""
     bootstrap = _address(s.kafka_bootstrap, s.home, "kafka", "Kafka broker", "CLAIMTRACK_KAFKA_BOOTSTRAP")
-    asyncio.run(require_broker(bootstrap))
+    if must_answer:
+        asyncio.run(require_broker(bootstrap))
     return bootstrap
 
 

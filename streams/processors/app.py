@@ -17,6 +17,7 @@ import faust
 
 from schemas import Claim, ClaimExtracted, DecodeError, encode_event
 from schemas.deadletter import DeadLetter
+from streams import metrics
 from streams.config import Settings
 from streams.core.batches import BatchResult, version_batch
 from streams.core.handlers import (
@@ -116,6 +117,7 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
         log.warning("dead-lettered", stage=stage, topic=msg.topic, partition=msg.partition,
                     offset=msg.offset, reason=letter.reason[:300])
         await (await deadletter.send(key=letter.original_key(), value=letter.model_dump_json().encode()))
+        metrics.DEAD_LETTERS.labels(stage=stage).inc()
 
     async def handle(event: Any, stage: str, work: Callable[[datetime], T]) -> T | None:
         """``work`` done on one message at its log time, or None when the message is
@@ -146,6 +148,8 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
                     sent.append(await claims.send(key=out.data.actor_id.encode(), value=encode_event(out)))
             for fut in sent:  # the batch is acknowledged once this loop is done
                 await fut
+            metrics.ARTICLES.inc(len(batch))
+            metrics.CLAIMS.inc(len(sent))
 
     def decode(value: bytes | None) -> Callable[[datetime], tuple[Claim, datetime]]:
         return lambda at: (claim_from(value, settings.date_window, at).data, at)
@@ -155,12 +159,16 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
         state moves only once its events are in the log, so a crash in between
         re-derives the same events (same ids) instead of losing them."""
         sent: list[Awaitable[Any]] = []
+        kinds: list[str] = []
         for a in result.applied:
             for out in position_events(a.outcome, times[a.index]):  # transaction time from the log
                 sent.append(await changes.send(key=a.key.encode(), value=encode_event(out),
                                                headers=cloudevent_headers(out, a.key)))
+                kinds.append(out.event_type)
         for fut in sent:
             await fut
+        for kind in kinds:
+            metrics.CHANGES.labels(event_type=kind).inc()
         for write in result.writes:
             _PARTITION.set(write.partition)
             positions[write.key] = write.value

@@ -12,6 +12,7 @@ from storage.retry import retrying
 from streams.clients.admin import ensure_topics, processor_offsets
 from streams.config import Settings
 from streams.logs import limit_client_lines, log
+from streams.metrics import serve_metrics
 from streams.processors.app import changelog_topic, create_app
 from streams.processors.watchdog import BrokerLost, Stalled, watch_broker, watch_progress
 from streams.projector.service import Limits, Projector
@@ -51,6 +52,7 @@ def limits_of(settings: Settings) -> Limits:
 
 def run_worker(settings: Settings, bootstrap: str, database_url: str, with_projector: bool = True) -> None:
     asyncio.run(prepare(settings, bootstrap, database_url))
+    serve_metrics(settings.metrics_port)
     app = create_app(settings, bootstrap)
 
     async def give_up(reason: BrokerLost | Stalled) -> None:
@@ -83,6 +85,7 @@ def run_projector(settings: Settings, bootstrap: str, database_url: str) -> None
 
     async def main() -> None:
         await prepare(settings, bootstrap, database_url)
+        serve_metrics(settings.metrics_port)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

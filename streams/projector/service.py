@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 import dataclasses
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +23,7 @@ from storage.migrate import migrate
 from storage.projection import LogRecord, RowRefused, apply_batch, load_offsets
 from storage.retry import retrying
 from storage.shadow import enter_shadow, leave_shadow, swap_in_shadow
+from streams import metrics
 from streams.clients.admin import partitions_of, readable_log
 from streams.clients.deadletters import decode_or_reason, letter_for, send_letters
 from streams.config import Topics
@@ -165,10 +167,15 @@ class Projector:
         """Dead letters first, then the rows with the offsets that skip their messages, in
         one transaction; ``position`` moves once that is committed."""
         records = [record for record, _ in read]
-        await send_letters(producer, self.topics.deadletter, [letter for _, letter in read if letter])
+        letters = [letter for _, letter in read if letter]
+        await send_letters(producer, self.topics.deadletter, letters)
+        metrics.DEAD_LETTERS.labels(stage="project").inc(len(letters))
         await self._apply(conn, producer, messages, records)
         for r in records:
             position[(r.topic, r.partition)] = max(position.get((r.topic, r.partition), 0), r.offset + 1)
+        for topic, count in Counter(r.topic for r in records).items():
+            metrics.PROJECTED.labels(topic=topic).inc(count)
+        metrics.PROJECTION_DELAY.observe(max(0.0, time.time() - min(r.timestamp for r in records).timestamp()))
 
     async def _fill(self, consumer: AIOKafkaConsumer) -> list[Any]:
         """The next batch: what the log has, topped up for up to ``linger`` seconds while
@@ -199,6 +206,7 @@ class Projector:
                 await send_letters(producer, self.topics.deadletter,
                                    [letter_for(messages[i], "project", refused.reason,
                                                self.limits.max_article_bytes)])
+                metrics.DEAD_LETTERS.labels(stage="project").inc()
                 records[i] = dataclasses.replace(records[i], event=None)
 
     async def rebuild(self) -> Rebuilt:

@@ -82,17 +82,17 @@ class Pipeline:
 
 @pytest.fixture(scope="module")
 def make_pipeline(kafka_bootstrap: str, postgres_server: str, repo: Path,
-                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], Pipeline]]:
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Pipeline]]:
     """Deployments with their own topics, group and database, each with a running worker."""
     made: list[Pipeline] = []
 
-    def make() -> Pipeline:
+    def make(**extra_env: str) -> Pipeline:
         name = f"ct_{uuid.uuid4().hex[:10]}"
         database_url = asyncio.run(create_database(postgres_server, name))
         home = tmp_path_factory.mktemp(name)
         env = {**os.environ, "CLAIMTRACK_KAFKA_BOOTSTRAP": kafka_bootstrap, "CLAIMTRACK_DATABASE_URL": database_url,
                "CLAIMTRACK_TOPIC_PREFIX": name, "CLAIMTRACK_APP_ID": name, "CLAIMTRACK_HOME": str(home),
-               "CLAIMTRACK_WAIT_TIMEOUT": "120"}
+               "CLAIMTRACK_WAIT_TIMEOUT": "120", **extra_env}
         settings = Settings(kafka_bootstrap=kafka_bootstrap, database_url=database_url, topic_prefix=name,
                             app_id=name, home=home)
         p = Pipeline(settings, env, repo)

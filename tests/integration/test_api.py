@@ -5,9 +5,6 @@ import asyncio
 import csv
 import io
 import json
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +18,7 @@ import pytest
 
 from storage.checksum import full_checksum
 from storage.export import TABLES, table_rows
-from streams.devstack.processes import free_port
+from tests.integration.api_server import serving
 from tests.integration.conftest import Pipeline
 
 pytestmark = pytest.mark.integration
@@ -33,25 +30,8 @@ VERSION_FIELDS = ("actor_id", "topic", "version", "stance", "previous_stance", "
 @pytest.fixture(scope="module")
 def served(pipeline: Pipeline) -> Iterator[tuple[Pipeline, httpx.Client]]:
     pipeline.cli("replay", "seeds", "--wait")
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "streams", "serve", "--port", str(port)], cwd=pipeline.repo,
-                              env=pipeline.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                client.get("/actors").raise_for_status()
-                break
-            except httpx.TransportError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"claimtrack serve did not answer: {server.communicate()[0]!r}") from None
-                time.sleep(0.2)
+    with serving(pipeline) as client:
         yield pipeline, client
-    finally:
-        client.close()
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def cli_rows(p: Pipeline, *args: str) -> list[dict[str, Any]]:

@@ -1,0 +1,30 @@
+"""What the API reads from the Kafka log, handed in by whoever starts it (the CLI's
+`serve` passes ``streams.clients.served.ServedLog``): the API holds no Kafka client of
+its own, and its tests can hand in a log of their own making."""
+
+from collections.abc import AsyncIterator
+from typing import Protocol
+
+from schemas import PositionEvent
+from schemas.progress import LogProgress
+
+
+class LogSource(Protocol):
+    @property
+    def followers(self) -> int:
+        """Clients following claim changes now."""
+        ...
+
+    async def start_feed(self) -> None:
+        """Ready to follow claim changes; raises when the broker cannot be reached."""
+
+    def follow(self, after: str | None) -> AsyncIterator[tuple[str, PositionEvent]]:
+        """Claim changes after the place ``after`` (from now on when None), each with the
+        place after it; ValueError at once for a place that cannot be read."""
+        ...
+
+    async def progress(self, projected: dict[tuple[str, int], int]) -> LogProgress:
+        """The pipeline's progress through the log, given the projection's stored offsets."""
+        ...
+
+    async def close(self) -> None: ...

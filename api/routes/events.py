@@ -1,0 +1,64 @@
+"""GET /events: claim changes as Server-Sent Events, resumable with Last-Event-ID."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Query, Request
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from api.deps import actor_id_of
+from api.log import LogSource
+from api.models import Problem
+from schemas import PositionEvent
+from schemas.events import Topic
+
+router = APIRouter(tags=["claim changes"])
+
+PING_SECONDS = 15  # a comment line this often keeps proxies from closing a quiet stream
+START_TIMEOUT = 15.0
+
+
+@router.get("/events", response_class=EventSourceResponse,
+            responses={200: {"content": {"text/event-stream": {}},
+                             "description": "One SSE event per claim change: `event` is its type, `data` the event "
+                             "as JSON (schemas/json), `id` its place in the log."},
+                       404: {"model": Problem}, 503: {"model": Problem}})
+async def events(
+    request: Request,
+    actor: Annotated[str | None, Query(description="Actor id, name or alias; all when omitted.")] = None,
+    topic: Annotated[Topic | None, Query(description="A topic; all when omitted.")] = None,
+    after: Annotated[str | None, Query(description="Resume after this place in the log (an event's `id`), "
+                                       "for clients that cannot send Last-Event-ID.")] = None,
+    last_event_id: Annotated[str | None, Header(description="Resume after this event: what EventSource "
+                                                "sends when it reconnects.")] = None,
+) -> EventSourceResponse:
+    """Claim changes (PositionChanged, PositionRevised, PositionCorroborated) as they reach
+    the log, from now on; with `Last-Event-ID` (or `after`), every change after that
+    event, once each, then on."""
+    log: LogSource = request.app.state.log
+    actor_id = None
+    if actor is not None:
+        async with request.app.state.pool.acquire() as conn:  # not held for the stream's life
+            actor_id = await actor_id_of(request, conn, actor)
+    try:
+        await asyncio.wait_for(log.start_feed(), START_TIMEOUT)
+    except Exception as exc:
+        raise HTTPException(status_code=503, detail=f"the log cannot be read: {type(exc).__name__}: {exc}") from exc
+    place = last_event_id or after
+    try:
+        changes = log.follow(place)
+    except ValueError as exc:
+        where = "Last-Event-ID" if last_event_id else "after"
+        raise HTTPException(status_code=422, detail=[{"loc": ["header" if last_event_id else "query", where],
+                                                      "msg": str(exc), "type": "value_error"}]) from exc
+
+    def wanted(event: PositionEvent) -> bool:
+        return (actor_id is None or event.data.actor_id == actor_id) and (topic is None or event.data.topic == topic)
+
+    async def stream() -> AsyncIterator[ServerSentEvent]:
+        async for at, event in changes:
+            if wanted(event):
+                yield ServerSentEvent(data=event.model_dump_json(), event=event.event_type, id=at)
+
+    return EventSourceResponse(stream(), ping=PING_SECONDS)
