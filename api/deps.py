@@ -24,8 +24,7 @@ Connection = Annotated[asyncpg.Connection, Depends(connection)]
 
 
 class Paging:
-    def __init__(self, limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Items per page.")] = 100,
-                 offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0) -> None:
+    def __init__(self, limit: int, offset: int) -> None:
         self.limit, self.offset = limit, offset
 
     def page(self, items: list[T]) -> Page[T]:
@@ -34,7 +33,14 @@ class Paging:
         return Page[T](items=items, limit=self.limit, offset=self.offset, next_offset=following)
 
 
-Pages = Annotated[Paging, Depends()]
+async def _paging(limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Items per page.")] = 100,
+                  offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0) -> Paging:
+    return Paging(limit, offset)
+
+
+# An async dependency: FastAPI runs a plain function (or a class) in a worker thread,
+# a hop per request that costs more than the query.
+Pages = Annotated[Paging, Depends(_paging)]
 
 
 async def actor_id_of(request: Request, conn: asyncpg.Connection, query: str) -> str:

@@ -86,13 +86,14 @@ def log_records(claims: Iterator[Claim]) -> Iterator[LogRecord]:
             yield LogRecord("changes", 0, n * 4 + i, at, event)
 
 
-async def load(url: str, claims: int, actors: int, rnd: random.Random, batch: int = 5000) -> int:
+async def load(url: str, records: Iterator[LogRecord], batch: int = 5000) -> int:
+    """Apply ``records`` through the projection's write path; returns the version rows."""
     conn = await asyncpg.connect(url)
     try:
         await migrate(conn)
         pending: list[LogRecord] = []
         loaded, started = 0, time.monotonic()
-        for record in log_records(made_up_claims(claims, actors, rnd)):
+        for record in records:
             pending.append(record)
             if len(pending) >= batch:
                 await apply_batch(conn, pending)
@@ -165,7 +166,7 @@ def main() -> int:
     url, pid = localstack.start_postgres(home, fast=True)
     try:
         started = time.monotonic()
-        rows = asyncio.run(load(url, args.claims, args.actors, rnd))
+        rows = asyncio.run(load(url, log_records(made_up_claims(args.claims, args.actors, rnd))))
         say(f"loaded {args.claims:,} claims through the projection's write path in "
             f"{time.monotonic() - started:.0f}s: {rows:,} version rows")
         figures = asyncio.run(measure(url, args.actors, args.queries, rnd))

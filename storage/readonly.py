@@ -20,9 +20,16 @@ async def _as_reader(conn: asyncpg.Connection) -> None:
 
 
 async def readonly_pool(url: str, max_size: int = 10) -> asyncpg.Pool:
-    """A pool of ``connect_readonly`` connections. The role is set on every acquire: the
-    pool resets a released connection's session settings, the role among them."""
-    pool = await asyncpg.create_pool(url, min_size=1, max_size=max_size, setup=_as_reader,
-                                     server_settings={"default_transaction_read_only": "on"})
+    """A pool of connections like ``connect_readonly``'s. The role is a setting of each
+    connection from its start, not a SET ROLE: the pool resets a released connection's
+    settings to their values at its start, so the role stays and no acquire pays a
+    round trip to set it again."""
+    probe = await connect_readonly(url)
+    try:
+        as_reader = await probe.fetchval("SELECT current_user") == READER_ROLE
+    finally:
+        await probe.close()
+    settings = {"default_transaction_read_only": "on", **({"role": READER_ROLE} if as_reader else {})}
+    pool = await asyncpg.create_pool(url, min_size=1, max_size=max_size, server_settings=settings)
     assert pool is not None
     return pool

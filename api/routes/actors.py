@@ -1,4 +1,3 @@
-from dataclasses import asdict
 
 from fastapi import APIRouter, HTTPException, Request
 
@@ -12,7 +11,7 @@ router = APIRouter(tags=["actors"])
 @router.get("/actors")
 async def list_actors(conn: Connection) -> list[ActorOut]:
     """Every actor in the projection."""
-    return [ActorOut(**asdict(a)) for a in await queries.actors(conn)]
+    return [ActorOut.model_validate(a) for a in await queries.actors(conn)]
 
 
 @router.get("/actors/{actor}", responses={404: {"model": Problem}})
@@ -21,4 +20,4 @@ async def get_actor(actor: str, request: Request, conn: Connection) -> ActorOut:
     found = await queries.actor(conn, await actor_id_of(request, conn, actor))
     if found is None:  # the registry knows the actor; the projection has no claim of it yet
         raise HTTPException(status_code=404, detail=f"no claims of actor {actor!r} yet")
-    return ActorOut(**asdict(found))
+    return ActorOut.model_validate(found)

@@ -1,4 +1,3 @@
-from dataclasses import asdict
 from datetime import date
 from typing import Annotated
 
@@ -24,4 +23,4 @@ async def claims(
     """Claims with their quotes and evidence spans, by publication date."""
     rows = await queries.claims(conn, actor_id, topic.value if topic else None, published_from, published_to,
                                 paging.limit, paging.offset)
-    return paging.page([ClaimOut(**asdict(r)) for r in rows])
+    return paging.page([ClaimOut.model_validate(r) for r in rows])

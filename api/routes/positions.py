@@ -1,4 +1,3 @@
-from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Annotated
 
@@ -13,7 +12,7 @@ router = APIRouter(tags=["positions"])
 
 
 def _versions(rows: list[queries.VersionRow]) -> list[VersionOut]:
-    return [VersionOut(**asdict(r)) for r in rows]
+    return [VersionOut.model_validate(r) for r in rows]
 
 
 @router.get("/positions")
