@@ -11,6 +11,11 @@ from schemas.progress import LogProgress
 
 class LogSource(Protocol):
     @property
+    def changes_topic(self) -> str:
+        """The topic of the claim changes that ``follow`` gives."""
+        ...
+
+    @property
     def followers(self) -> int:
         """Clients following claim changes now."""
         ...

@@ -157,3 +157,28 @@ async def undated(conn: asyncpg.Connection) -> tuple[int, int]:
 
 async def claim_count(conn: asyncpg.Connection) -> int:
     return int(await conn.fetchval("SELECT count(*) FROM claims"))
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    article_id: str
+    source: str
+    title: str
+    outlet: str | None
+    url: str | None
+    published_at: date | None
+    body: str
+
+
+async def article(conn: asyncpg.Connection, article_id: str) -> ArticleRow | None:
+    if "\x00" in article_id:
+        return None  # PostgreSQL's text holds no NUL, so no id has one
+    r = await conn.fetchrow("SELECT article_id, source, title, outlet, url, published_at, body FROM articles"
+                            " WHERE article_id = $1", article_id)
+    return ArticleRow(**dict(r)) if r is not None else None
+
+
+async def projected_offsets(conn: asyncpg.Connection, topic: str) -> dict[int, int]:
+    """The next offset the projection takes on each partition of ``topic``."""
+    rows = await conn.fetch("SELECT partition, next_offset FROM projection_offsets WHERE topic = $1", topic)
+    return {r["partition"]: r["next_offset"] for r in rows}

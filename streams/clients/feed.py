@@ -6,8 +6,8 @@ resumes from an earlier place first reads what it missed with a consumer of its 
 (also without a group), then takes the shared tail, skipping what it has already seen:
 it gets every event after its place once, in log order within each partition.
 
-A place in the log is every partition's next offset, written ``0:12,1:4,2:9``: the
-place after an event is what a follower hands back to resume after it.
+The place after an event (``schemas.place``) is what a follower hands back to resume
+after it.
 """
 
 import asyncio
@@ -17,29 +17,14 @@ from collections.abc import AsyncIterator
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from schemas import PositionChanged, PositionCorroborated, PositionEvent, PositionRevised
+from schemas.place import Place, format_place, parse_place
 from streams.clients.admin import partitions_of
 from streams.clients.deadletters import decode_or_reason
 from streams.logs import log
 
-Place = dict[int, int]  # partition -> the next offset to read
 Message = tuple[int, int, PositionEvent | None]  # partition, offset, the event (None: not a claim change)
 
 _CLOSED = None  # put in a follower's queue when the tail stops or the follower falls too far behind
-
-
-def format_place(place: Place) -> str:
-    return ",".join(f"{p}:{o}" for p, o in sorted(place.items()))
-
-
-def parse_place(text: str) -> Place:
-    """The place a follower names, or ValueError saying what is wrong with it."""
-    place: Place = {}
-    for part in text.split(","):
-        partition, sep, offset = part.strip().partition(":")
-        if not sep or not partition.isdigit() or not offset.isdigit():
-            raise ValueError(f"a place in the log is partition:offset pairs joined by commas (0:12,1:4), not {text!r}")
-        place[int(partition)] = int(offset)
-    return place
 
 
 def advance(place: Place, partition: int, offset: int) -> bool:

@@ -16,6 +16,10 @@ class ServedLog:
         self.feed = ChangeFeed(bootstrap, topics.changes)
 
     @property
+    def changes_topic(self) -> str:
+        return self.topics.changes
+
+    @property
     def followers(self) -> int:
         return self.feed.followers
 

@@ -17,8 +17,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from schemas.place import format_place
 from streams.clients.admin import end_offsets
-from streams.clients.feed import format_place
 from streams.devstack.processes import free_port
 from tests.generated_corpus import generate
 from tests.integration.api_server import Sent, serving, sse_events
@@ -116,6 +116,17 @@ def test_a_place_that_cannot_be_read_answers_422(live: tuple[Pipeline, httpx.Cli
     assert answer.status_code == 422 and "Last-Event-ID" in answer.text
     assert client.get("/events", params={"after": "0:x"}).status_code == 422
     assert client.get("/events", params={"actor": "nobody at all"}).status_code == 404
+    assert client.get("/history", params={"after": "0:x"}).status_code == 422
+
+
+def test_history_after_a_place_answers_once_the_projection_has_taken_it(
+        live: tuple[Pipeline, httpx.Client, int]) -> None:
+    p, client, _ = live
+    reached = format_place(changes_ends(p))
+    assert client.get("/history", params={"after": reached, "actor": "grushko"}).status_code == 200
+    beyond = format_place({n: offset + 1 for n, offset in changes_ends(p).items()})
+    answer = client.get("/history", params={"after": beyond}, timeout=60)  # no worker writes that far
+    assert answer.status_code == 503 and "not reached" in answer.text
 
 
 async def _follow_all(base_url: str, params: list[dict[str, str]],

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streams.clients.feed import Place, advance, format_place, parse_place
+from schemas.place import Place, format_place, parse_place
+from streams.clients.feed import advance
 
 places = st.dictionaries(st.integers(0, 50), st.integers(0, 10**12), min_size=1, max_size=6)
 
