@@ -4,9 +4,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api.log import LogSource
-from api.routes import actors, claims, events, export, metrics, positions
+from api.routes import actors, articles, claims, events, export, metrics, page, positions
 from storage.readonly import readonly_pool
 
 
@@ -28,6 +29,7 @@ def create_app(database_url: str, log: LogSource,
                   "and when their position changed.", lifespan=lifespan)
     app.state.registered = registered
     app.state.log = log
-    for module in (actors, positions, claims, export, events, metrics):
+    for module in (page, actors, positions, claims, articles, export, events, metrics):
         app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
     return app

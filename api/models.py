@@ -69,6 +69,16 @@ class ClaimOut(Out):
     extractor_version: str
 
 
+class ArticleOut(Out):
+    article_id: str
+    source: str = Field(description="The article's file or identifier in its corpus.")
+    title: str
+    outlet: str | None
+    url: str | None
+    published_at: date | None
+    body: str = Field(description="The text the claims' spans index.")
+
+
 class Page(Out, Generic[T]):
     items: list[T]
     limit: int

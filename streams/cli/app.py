@@ -46,6 +46,10 @@ class ExtractFormat(StrEnum):
     table = "table"
 
 
+SERVE_HOST, SERVE_PORT = "127.0.0.1", 8000  # where `claimtrack serve` listens unless told
+PAGE_ADDRESS = f"http://{SERVE_HOST}:{SERVE_PORT}/"
+
+
 def fail(message: str, code: int = 2) -> typer.Exit:
     err.print(f"claimtrack: error: {message}", markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(code)

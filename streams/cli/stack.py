@@ -13,7 +13,18 @@ import typer
 from schemas.events import TRACKED_TOPICS
 from storage import queries
 from storage.migrate import migrate_database
-from streams.cli.app import DEFAULT_SEEDS, OutputFormat, addresses, app, database_address, err, fail, out, settings
+from streams.cli.app import (
+    DEFAULT_SEEDS,
+    PAGE_ADDRESS,
+    OutputFormat,
+    addresses,
+    app,
+    database_address,
+    err,
+    fail,
+    out,
+    settings,
+)
 from streams.cli.render import print_versions
 from streams.cli.replay import replay_corpus
 from streams.clients.producer import Order
@@ -143,5 +154,6 @@ def demo() -> None:
                   f"recorded but placed in no history until a date is given (seeds/manifest.toml).")
     out.print("The stack keeps running. Query it with `claimtrack history --actor grushko --topic dialogue`"
               " or `claimtrack positions`; stop it with `claimtrack down`.")
+    out.print(f"See it in a browser: run `claimtrack serve` and open {PAGE_ADDRESS} (the timeline page).")
 
 
