@@ -21,7 +21,20 @@ async def migrate(conn: asyncpg.Connection) -> list[str]:
     """Apply the migrations this database lacks, in one transaction; returns the names applied.
 
     The lock is the transaction's: it goes with a commit, a rollback or a lost
-    connection, so a server restarting mid-migration leaves nothing held or half done."""
+    connection, so a server restarting mid-migration leaves nothing held or half done.
+    It is the database's own, while roles belong to the whole server: two databases of
+    one server migrating at once can both find the reader role missing and both create
+    it. The one that loses rolls back and migrates again, finding the role there."""
+    for attempt in range(3):
+        try:
+            return await _migrate_once(conn)
+        except (asyncpg.UniqueViolationError, asyncpg.DuplicateObjectError):
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _migrate_once(conn: asyncpg.Connection) -> list[str]:
     applied: list[str] = []
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
