@@ -134,8 +134,9 @@ class ClaimRow:
 
 async def claims(conn: asyncpg.Connection, actor_id: str | None = None, topic: str | None = None,
                  published_from: date | None = None, published_to: date | None = None,
-                 limit: int = 100, offset: int = 0) -> list[ClaimRow]:
-    """Claims with their evidence, by publication date then id; ``published_to`` is inclusive."""
+                 limit: int = 100, offset: int = 0, statement_ids: list[str] | None = None) -> list[ClaimRow]:
+    """Claims with their evidence, by publication date then id; ``published_to`` is inclusive;
+    ``statement_ids``: only the reports of these statements (a version's evidence)."""
     records = await conn.fetch(
         "SELECT c.claim_id, c.statement_id, c.article_id, c.actor_id, c.topic, c.stance, c.evidence,"
         " c.span_start, c.span_end, c.evidence_spans, c.published_at, a.outlet, a.source, a.url,"
@@ -143,8 +144,9 @@ async def claims(conn: asyncpg.Connection, actor_id: str | None = None, topic: s
         " FROM claims c JOIN articles a USING (article_id)"
         " WHERE ($1::text IS NULL OR c.actor_id = $1) AND ($2::text IS NULL OR c.topic = $2)"
         " AND ($3::date IS NULL OR c.published_at >= $3) AND ($4::date IS NULL OR c.published_at <= $4)"
+        " AND ($7::text[] IS NULL OR c.statement_id = ANY($7))"
         " ORDER BY c.published_at NULLS LAST, c.claim_id LIMIT $5 OFFSET $6",
-        actor_id, topic, published_from, published_to, limit, offset)
+        actor_id, topic, published_from, published_to, limit, offset, statement_ids)
     return [ClaimRow(**{**dict(r), "evidence_spans": json.loads(r["evidence_spans"])}) for r in records]
 
 

@@ -12,6 +12,7 @@ from api.log import LogSource
 from api.models import Problem
 from schemas import PositionEvent
 from schemas.events import Topic
+from schemas.place import parse_place
 
 router = APIRouter(tags=["claim changes"])
 
@@ -37,6 +38,14 @@ async def events(
     the log, from now on; with `Last-Event-ID` (or `after`), every change after that
     event, once each, then on."""
     log: LogSource = request.app.state.log
+    place = last_event_id or after
+    if place is not None:  # what is wrong with the request is said before whether the log answers
+        try:
+            parse_place(place)
+        except ValueError as exc:
+            where = ["header", "Last-Event-ID"] if last_event_id else ["query", "after"]
+            raise HTTPException(status_code=422, detail=[{"loc": where, "msg": str(exc),
+                                                          "type": "value_error"}]) from exc
     actor_id = None
     if actor is not None:
         async with request.app.state.pool.acquire() as conn:  # not held for the stream's life
@@ -45,13 +54,7 @@ async def events(
         await asyncio.wait_for(log.start_feed(), START_TIMEOUT)
     except Exception as exc:
         raise HTTPException(status_code=503, detail=f"the log cannot be read: {type(exc).__name__}: {exc}") from exc
-    place = last_event_id or after
-    try:
-        changes = log.follow(place)
-    except ValueError as exc:
-        where = "Last-Event-ID" if last_event_id else "after"
-        raise HTTPException(status_code=422, detail=[{"loc": ["header" if last_event_id else "query", where],
-                                                      "msg": str(exc), "type": "value_error"}]) from exc
+    changes = log.follow(place)
 
     def wanted(event: PositionEvent) -> bool:
         return (actor_id is None or event.data.actor_id == actor_id) and (topic is None or event.data.topic == topic)

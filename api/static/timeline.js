@@ -34,11 +34,15 @@ async function getJSON(path) {
   return answer.json();
 }
 
+/** Every page of a list; a parameter given as an array is repeated. */
 async function allPages(path, params) {
   const items = [];
   let offset = 0;
   for (;;) {
-    const query = new URLSearchParams({ ...params, limit: "1000", offset: String(offset) });
+    const query = new URLSearchParams({ limit: "1000", offset: String(offset) });
+    for (const [name, value] of Object.entries(params)) {
+      for (const one of [].concat(value)) query.append(name, one);
+    }
     const page = await getJSON(`${path}?${query}`);
     items.push(...page.items);
     if (page.next_offset === null || page.items.length === 0) return items;
@@ -157,25 +161,13 @@ function legend() {
     + `${SHORT[s]} = ${s}</li>`).join("");
 }
 
-function patterns() {
-  // Colour, and a texture for each stance, so the picture reads without colour too.
-  return `<defs>
-    <pattern id="fill-support" width="8" height="8" patternUnits="userSpaceOnUse">
-      <rect width="8" height="8" style="fill: var(--support)"/></pattern>
-    <pattern id="fill-conditional" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
-      <rect width="8" height="8" style="fill: var(--conditional)"/><rect width="3" height="8" fill="#e3c272"/></pattern>
-    <pattern id="fill-oppose" width="6" height="6" patternUnits="userSpaceOnUse">
-      <rect width="6" height="6" style="fill: var(--oppose)"/><circle cx="3" cy="3" r="1.1" fill="#7d1f1f"/></pattern>
-  </defs>`;
-}
-
 function draw() {
   const svg = $("timeline");
   const groups = rows();
   const width = Math.max(LAYOUT.minWidth, $("chart").clientWidth || LAYOUT.minWidth);
   const [from, to] = timeDomain();
   const x = (t) => LAYOUT.label + ((t - from) / (to - from)) * (width - LAYOUT.label - LAYOUT.right);
-  const parts = [patterns()];
+  const parts = [];
   let y = LAYOUT.axis;
   let drawn = 0;
   for (const group of groups) {
@@ -197,9 +189,9 @@ function draw() {
       y += LAYOUT.row;
     }
   }
-  // The grid goes under the bands: first after the patterns, once the height is known.
+  // The grid goes under the bands: first, once the height is known.
   const axis = ticks(from, to);
-  parts.splice(1, 0, `<g class="axis">${axis.out.map((t, i) => `<line x1="${x(t)}" x2="${x(t)}" y1="${LAYOUT.axis - 6}" y2="${y}"/>`
+  parts.unshift(`<g class="axis">${axis.out.map((t, i) => `<line x1="${x(t)}" x2="${x(t)}" y1="${LAYOUT.axis - 6}" y2="${y}"/>`
     + `<text x="${x(t) + 3}" y="${LAYOUT.axis - 10}">${tickLabel(t, axis.step, i === 0)}</text>`).join("")}</g>`);
   svg.setAttribute("width", width);
   svg.setAttribute("height", y + 8);
@@ -250,9 +242,12 @@ async function showEvidence(key) {
     + `<p class="facts"><strong>${v.stance}</strong> (version ${v.version}${v.previous_stance ? `, was ${v.previous_stance}` : ""}),`
     + ` valid from ${v.valid_from}${v.valid_to ? ` until ${v.valid_to}` : ""}; ${v.reports} report(s);`
     + ` on record since ${escapeText(v.recorded_from.replace("T", " ").slice(0, 19))} UTC</p><p class="hint">Loading evidence…</p>`;
-  const claims = await allPages("/claims", { actor: actorId, topic });
+  // A version of many statements would make too long an address: then the position's
+  // claims are fetched and sorted here.
+  const few = v.statement_ids.length <= 100;
   const statements = new Set(v.statement_ids);
-  const backing = claims.filter((c) => statements.has(c.statement_id));
+  const backing = (await allPages("/claims", { actor: actorId, topic, ...(few ? { statement: v.statement_ids } : {}) }))
+    .filter((c) => statements.has(c.statement_id));
   if (state.selected !== key) return;  // another band was clicked meanwhile
   detail.querySelector(".hint").remove();
   const list = document.createElement("ol");

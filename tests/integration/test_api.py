@@ -169,3 +169,13 @@ def test_the_export_command_writes_every_table_in_both_formats(served: tuple[Pip
         assert client.get(f"/export/{table}.csv").content == (tmp_path / "csv" / f"{table}.csv").read_bytes()
     assert client.get("/export/secrets.csv").status_code == 404
     assert client.get("/export/claims.xlsx").status_code == 422
+
+
+def test_claims_of_a_versions_statements_are_the_claims_behind_it(served: tuple[Pipeline, httpx.Client]) -> None:
+    _, client = served
+    version = client.get("/history", params={"actor": "grushko", "topic": "dialogue"}).json()["items"][0]
+    everything = client.get("/claims", params={"actor": "grushko", "topic": "dialogue", "limit": 1000}).json()["items"]
+    behind = client.get("/claims", params={"actor": "grushko", "topic": "dialogue",
+                                           "statement": version["statement_ids"]}).json()["items"]
+    assert behind == [c for c in everything if c["statement_id"] in version["statement_ids"]]
+    assert behind and len(behind) == version["reports"]

@@ -273,6 +273,7 @@ def test_without_its_broker_the_projection_is_served_and_the_log_is_said_to_be_d
         assert history.status_code == 200
         assert history.json() == served_client.get("/history", params={"actor": "grushko"}).json()
         assert client.get("/events").status_code == 503
+        assert client.get("/events", headers={"Last-Event-ID": "yesterday"}).status_code == 422  # said first
         samples = _samples(client.get("/metrics").text)
         assert samples[("claimtrack_log_up", ())] == 0.0
         assert not any(name == "claimtrack_consumer_lag" for name, _ in samples)
