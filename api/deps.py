@@ -7,6 +7,7 @@ import asyncpg
 from fastapi import Depends, HTTPException, Query, Request
 
 from api.models import Page
+from schemas.place import Place, parse_place
 from storage import queries
 
 T = TypeVar("T")
@@ -59,3 +60,11 @@ async def _actor_filter(request: Request, conn: Connection,
 
 
 ActorFilter = Annotated[str | None, Depends(_actor_filter)]  # the id of the actor asked for, or 404
+
+
+def place_or_422(text: str, where: list[str]) -> Place:
+    """The place in the log ``text`` names (an /events id), or 422 naming ``where`` it came from."""
+    try:
+        return parse_place(text)
+    except ValueError as exc:
+        raise HTTPException(status_code=422, detail=[{"loc": where, "msg": str(exc), "type": "value_error"}]) from exc

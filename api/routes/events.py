@@ -7,12 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, Query, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from api.deps import actor_id_of
+from api.deps import actor_id_of, place_or_422
 from api.log import LogSource
 from api.models import Problem
 from schemas import PositionEvent
 from schemas.events import Topic
-from schemas.place import parse_place
 
 router = APIRouter(tags=["claim changes"])
 
@@ -40,12 +39,7 @@ async def events(
     log: LogSource = request.app.state.log
     place = last_event_id or after
     if place is not None:  # what is wrong with the request is said before whether the log answers
-        try:
-            parse_place(place)
-        except ValueError as exc:
-            where = ["header", "Last-Event-ID"] if last_event_id else ["query", "after"]
-            raise HTTPException(status_code=422, detail=[{"loc": where, "msg": str(exc),
-                                                          "type": "value_error"}]) from exc
+        place_or_422(place, ["header", "Last-Event-ID"] if last_event_id else ["query", "after"])
     actor_id = None
     if actor is not None:
         async with request.app.state.pool.acquire() as conn:  # not held for the stream's life

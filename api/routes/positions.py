@@ -5,11 +5,11 @@ from typing import Annotated
 import asyncpg
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from api.deps import ActorFilter, Connection, Pages
+from api.deps import ActorFilter, Connection, Pages, place_or_422
 from api.log import LogSource
 from api.models import Page, Problem, VersionOut
 from schemas.events import Topic
-from schemas.place import Place, parse_place
+from schemas.place import Place
 from storage import queries
 
 router = APIRouter(tags=["positions"])
@@ -57,11 +57,7 @@ async def history(
 ) -> Page[VersionOut]:
     """Position histories (as `claimtrack history`): versions as believed now, or at `known_at`."""
     if after is not None:
-        try:
-            place = parse_place(after)
-        except ValueError as exc:
-            raise HTTPException(status_code=422, detail=[{"loc": ["query", "after"], "msg": str(exc),
-                                                          "type": "value_error"}]) from exc
+        place = place_or_422(after, ["query", "after"])
         log: LogSource = request.app.state.log
         if not await _projected(conn, log.changes_topic, place):
             raise HTTPException(status_code=503, detail=f"the projection has not reached {after} yet")

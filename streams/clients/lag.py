@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from storage.projection import load_offsets
-from streams.clients.admin import committed_offsets, end_offsets
+from streams.clients.progress import log_progress
 from streams.config import Settings
 
 
@@ -24,10 +24,8 @@ class Lag:
 
 
 async def measure_lag(settings: Settings, bootstrap: str, database_url: str) -> Lag:
-    """Reads progress first and end offsets last: progress can only trail the ends, so a
-    zero reading means everything produced before it has been processed and projected."""
-    t = settings.topics
-    committed = await committed_offsets(bootstrap, settings.app_id, [t.articles, t.claims])
+    """The projection's offsets first, then the log's side (``log_progress``): a zero
+    reading means everything produced before it has been processed and projected."""
     conn = await asyncpg.connect(database_url)
     try:
         try:
@@ -36,12 +34,10 @@ async def measure_lag(settings: Settings, bootstrap: str, database_url: str) -> 
             projected = {}
     finally:
         await conn.close()
-    ends = await end_offsets(bootstrap, [*t.projected, t.deadletter])
-    dead_letters = sum(end for (topic, _), end in ends.items() if topic == t.deadletter)
-    ends = {k: end for k, end in ends.items() if k[0] != t.deadletter}
-    processors = sum(max(0, ends[k] - committed.get(k, 0)) for k in committed)
-    projection = sum(max(0, end - projected.get(k, 0)) for k, end in ends.items())
-    return Lag(processors, projection, dead_letters)
+    progress = await log_progress(bootstrap, settings.topics, settings.app_id, projected, with_delay=False)
+    return Lag(processors=sum(p.lag for p in progress.partitions if p.reader == "processors"),
+               projection=sum(p.lag for p in progress.partitions if p.reader == "projection"),
+               dead_letters=progress.dead_letters)
 
 
 async def wait_until_caught_up(

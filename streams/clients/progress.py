@@ -15,7 +15,12 @@ from streams.core.handlers import log_time
 Offsets = dict[tuple[str, int], int]
 
 
-async def log_progress(bootstrap: str, topics: Topics, group: str, projected: Offsets) -> LogProgress:
+async def log_progress(bootstrap: str, topics: Topics, group: str, projected: Offsets,
+                       with_delay: bool = True) -> LogProgress:
+    """Reads the processors' progress before the ends: progress can only trail the ends, so
+    a reading of no lag means everything produced before it has been processed (and,
+    ``projected`` being read before this call, projected). ``with_delay`` also reads the
+    oldest unprojected message's log time (a fetch per lagging partition)."""
     processed = [topics.articles, topics.claims]
     committed = await committed_offsets(bootstrap, group, processed)
     ends = await end_offsets(bootstrap, [*topics.projected, topics.deadletter])
@@ -24,7 +29,8 @@ async def log_progress(bootstrap: str, topics: Topics, group: str, projected: Of
     rows += [PartitionProgress(reader="projection", topic=t, partition=p, done=projected.get((t, p), 0), end=end)
              for (t, p), end in sorted(ends.items()) if t != topics.deadletter]
     waiting = {TopicPartition(r.topic, r.partition): r.done for r in rows if r.reader == "projection" and r.lag}
-    return LogProgress(partitions=tuple(rows), oldest_unprojected=await _oldest(bootstrap, waiting),
+    oldest = await _oldest(bootstrap, waiting) if with_delay else None
+    return LogProgress(partitions=tuple(rows), oldest_unprojected=oldest,
                        dead_letters=sum(end for (t, _), end in ends.items() if t == topics.deadletter))
 
 
