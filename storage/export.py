@@ -8,12 +8,15 @@ without being told. CSV carries text: dates and times in ISO 8601, lists as JSON
 import csv
 import io
 import json
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Literal
 
 import asyncpg
+import asyncpg.transaction
 import pyarrow as pa
 import pyarrow.parquet as pq
+from asyncpg import Record
 
 Format = Literal["csv", "parquet"]
 
@@ -48,10 +51,24 @@ TABLES: dict[str, tuple[str, pa.Schema]] = {
 }
 
 
-async def table_rows(conn: asyncpg.Connection, table: str) -> list[dict[str, Any]]:
-    """The table's rows, as the export writes them."""
+# Rows read and encoded at a time: an export holds one chunk, whatever the table's size.
+# In Parquet each chunk is a row group.
+CHUNK_ROWS = 20_000
+
+
+async def table_chunks(conn: asyncpg.Connection, table: str, rows: int = CHUNK_ROWS) -> AsyncIterator[list[Record]]:
+    """The table's rows in export order, ``rows`` at a time, through a server-side cursor.
+    A cursor lives in a transaction, which the caller opens: one repeatable-read
+    transaction makes every table it exports one snapshot of the projection."""
     query, _ = TABLES[table]
-    return [dict(r) for r in await conn.fetch(query)]
+    cursor = await conn.cursor(query)
+    while chunk := await cursor.fetch(rows):
+        yield chunk
+
+
+def snapshot(conn: asyncpg.Connection) -> asyncpg.transaction.Transaction:
+    """The read-only, repeatable-read transaction an export reads in."""
+    return conn.transaction(isolation="repeatable_read", readonly=True)
 
 
 def _csv_value(value: Any) -> Any:
@@ -62,23 +79,92 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
-def to_csv(table: str, rows: list[dict[str, Any]]) -> bytes:
-    _, schema = TABLES[table]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(schema.names)
-    for row in rows:
-        writer.writerow([_csv_value(row[name]) for name in schema.names])
-    return out.getvalue().encode("utf-8")
+class CsvEncoder:
+    """A table's CSV, a chunk of rows at a time: the header first, then the rows."""
+
+    def __init__(self, table: str) -> None:
+        self._names = TABLES[table][1].names
+        self.rows = 0
+
+    def start(self) -> bytes:
+        return self._lines([self._names])
+
+    def chunk(self, rows: Sequence[Mapping[str, Any]]) -> bytes:
+        self.rows += len(rows)
+        return self._lines([[_csv_value(row[name]) for name in self._names] for row in rows])
+
+    def end(self) -> bytes:
+        return b""
+
+    @staticmethod
+    def _lines(rows: Iterable[Sequence[Any]]) -> bytes:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(rows)
+        return out.getvalue().encode("utf-8")
 
 
-def to_parquet(table: str, rows: list[dict[str, Any]]) -> bytes:
-    _, schema = TABLES[table]
-    columns = {name: [row[name] for row in rows] for name in schema.names}
-    sink = io.BytesIO()
-    pq.write_table(pa.table(columns, schema=schema), sink)
-    return sink.getvalue()
+class _Drain(io.RawIOBase):
+    """A write-only file whose bytes are taken out as they come: Parquet is written
+    front to back (the footer last), so it can be sent while it is written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._parts: list[bytes] = []
+        self._written = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        part = bytes(data)
+        self._parts.append(part)
+        self._written += len(part)
+        return len(part)
+
+    def tell(self) -> int:
+        return self._written
+
+    def take(self) -> bytes:
+        out = b"".join(self._parts)
+        self._parts.clear()
+        return out
 
 
-def encode(table: str, rows: list[dict[str, Any]], fmt: Format) -> bytes:
-    return to_csv(table, rows) if fmt == "csv" else to_parquet(table, rows)
+class ParquetEncoder:
+    """A table's Parquet file, a row group per chunk of rows, the footer at the end."""
+
+    def __init__(self, table: str) -> None:
+        self._schema = TABLES[table][1]
+        self._sink = _Drain()
+        self._writer = pq.ParquetWriter(self._sink, self._schema)
+        self.rows = 0
+
+    def start(self) -> bytes:
+        return self._sink.take()
+
+    def chunk(self, rows: Sequence[Mapping[str, Any]]) -> bytes:
+        self.rows += len(rows)
+        columns = {name: [row[name] for row in rows] for name in self._schema.names}
+        self._writer.write_table(pa.table(columns, schema=self._schema))
+        return self._sink.take()
+
+    def end(self) -> bytes:
+        self._writer.close()
+        return self._sink.take()
+
+
+Encoder = CsvEncoder | ParquetEncoder
+
+
+def encoder(table: str, fmt: Format) -> Encoder:
+    """A new file of ``table`` in ``fmt``; its ``rows`` counts the rows written so far."""
+    return CsvEncoder(table) if fmt == "csv" else ParquetEncoder(table)
+
+
+async def export_stream(conn: asyncpg.Connection, table: str, out: Encoder,
+                        rows: int = CHUNK_ROWS) -> AsyncIterator[bytes]:
+    """The table's file, piece by piece, read in the caller's transaction (``snapshot``)."""
+    yield out.start()
+    async for chunk in table_chunks(conn, table, rows):
+        yield out.chunk(chunk)
+    yield out.end()

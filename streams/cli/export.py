@@ -5,6 +5,7 @@ import enum
 from pathlib import Path
 from typing import Annotated
 
+import asyncpg
 import typer
 
 from storage.readonly import connect_readonly
@@ -21,8 +22,9 @@ def export(
     out_dir: Annotated[Path, typer.Option("--out", help="Directory to write the files to (made if missing)")],
     format: Annotated[ExportFormat, typer.Option("--format", help="File format")] = ExportFormat.parquet,
 ) -> None:
-    """Write actors, claims and the bitemporal position history, one file each."""
-    from storage.export import TABLES, encode, table_rows  # pyarrow: loaded only for this command
+    """Write actors, claims and the bitemporal position history, one file each, from one
+    snapshot of the projection; each file is written as it is read, whatever its size."""
+    from storage.export import TABLES, encoder, export_stream, snapshot  # pyarrow: loaded only for this command
 
     database = database_address(settings())
     try:
@@ -30,16 +32,24 @@ def export(
     except OSError as exc:
         raise fail(f"cannot make {out_dir}: {exc.strerror}") from None
 
+    async def write(conn: asyncpg.Connection, table: str, path: Path) -> int:
+        """Writes beside ``path`` and renames, so a file there is always whole."""
+        partial, out = path.with_name(path.name + ".part"), encoder(table, format.value)
+        try:
+            with partial.open("wb") as f:
+                async for piece in export_stream(conn, table, out):
+                    f.write(piece)
+            partial.replace(path)
+        except OSError as exc:
+            raise fail(f"cannot write {path}: {exc.strerror}", code=1) from None
+        return out.rows
+
     async def run() -> list[tuple[Path, int]]:
         conn = await connect_readonly(database)
         try:
-            written = []
-            for table in TABLES:
-                rows = await table_rows(conn, table)
-                path = out_dir / f"{table}.{format.value}"
-                path.write_bytes(encode(table, rows, format.value))
-                written.append((path, len(rows)))
-            return written
+            async with snapshot(conn):
+                return [(path, await write(conn, table, path))
+                        for table in TABLES for path in [out_dir / f"{table}.{format.value}"]]
         finally:
             await conn.close()
 
