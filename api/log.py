@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Protocol
 
 from schemas import PositionEvent
+from schemas.place import Gap
 from schemas.progress import LogProgress
 
 
@@ -23,9 +24,10 @@ class LogSource(Protocol):
     async def start_feed(self) -> None:
         """Ready to follow claim changes; raises when the broker cannot be reached."""
 
-    def follow(self, after: str | None) -> AsyncIterator[tuple[str, PositionEvent]]:
+    def follow(self, after: str | None) -> AsyncIterator[tuple[str, PositionEvent | Gap]]:
         """Claim changes after the place ``after`` (from now on when None), each with the
-        place after it; ValueError at once for a place that cannot be read."""
+        place after it, and a Gap first for each partition where ``after`` is older than the
+        log's oldest message; ValueError at once for a place that cannot be read."""
         ...
 
     async def progress(self, projected: dict[tuple[str, int], int]) -> LogProgress:

@@ -2,7 +2,23 @@
 ``0:12,1:4,2:9``. It is the `id` of each event /events sends, what a client hands
 back to resume after it, and what /history waits for to read its own changes."""
 
+from pydantic import BaseModel, ConfigDict
+
 Place = dict[int, int]  # partition -> the next offset to read
+
+
+class Gap(BaseModel):
+    """Claim changes a follower asked for that the log no longer holds: it resumed from a
+    place before the oldest message the topic's retention kept. Its changes from
+    ``missing_from`` up to ``resumed_at`` are lost to it; what it built from them should
+    be read again from the projection (`/positions`, `/history`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    topic: str
+    partition: int
+    missing_from: int  # the first offset asked for
+    resumed_at: int  # the first offset the log still holds, read next
 
 
 def format_place(place: Place) -> str:

@@ -12,6 +12,7 @@ from api.log import LogSource
 from api.models import Problem
 from schemas import PositionEvent
 from schemas.events import Topic
+from schemas.place import Gap
 
 router = APIRouter(tags=["claim changes"])
 
@@ -22,7 +23,8 @@ START_TIMEOUT = 15.0
 @router.get("/events", response_class=EventSourceResponse,
             responses={200: {"content": {"text/event-stream": {}},
                              "description": "One SSE event per claim change: `event` is its type, `data` the event "
-                             "as JSON (schemas/json), `id` its place in the log."},
+                             "as JSON (schemas/json), `id` its place in the log. An event `gap` says that "
+                             "changes asked for are older than the log keeps (see docs/consumers.md)."},
                        404: {"model": Problem}, 503: {"model": Problem}})
 async def events(
     request: Request,
@@ -35,7 +37,8 @@ async def events(
 ) -> EventSourceResponse:
     """Claim changes (PositionChanged, PositionRevised, PositionCorroborated) as they reach
     the log, from now on; with `Last-Event-ID` (or `after`), every change after that
-    event, once each, then on."""
+    event, once each, then on. Where that event is older than the log keeps, a `gap`
+    event first says which changes are lost."""
     log: LogSource = request.app.state.log
     place = last_event_id or after
     if place is not None:  # what is wrong with the request is said before whether the log answers
@@ -54,8 +57,10 @@ async def events(
         return (actor_id is None or event.data.actor_id == actor_id) and (topic is None or event.data.topic == topic)
 
     async def stream() -> AsyncIterator[ServerSentEvent]:
-        async for at, event in changes:
-            if wanted(event):
-                yield ServerSentEvent(data=event.model_dump_json(), event=event.event_type, id=at)
+        async for at, change in changes:
+            if isinstance(change, Gap):  # to every client, filtered or not: its changes may be among those lost
+                yield ServerSentEvent(data=change.model_dump_json(), event="gap", id=at)
+            elif wanted(change):
+                yield ServerSentEvent(data=change.model_dump_json(), event=change.event_type, id=at)
 
     return EventSourceResponse(stream(), ping=PING_SECONDS)

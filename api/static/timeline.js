@@ -295,6 +295,10 @@ function follow() {
       queue = queue.then(() => redrawPosition(actorId, topic, message.lastEventId)).catch(showError);
     });
   }
+  // Back after longer than the log keeps: the changes missed are gone, so read it all again.
+  source.addEventListener("gap", () => {
+    if (!state.knownAt) queue = queue.then(reload).catch(showError);
+  });
 }
 
 // --- wiring --------------------------------------------------------------------------

@@ -4,7 +4,9 @@ One consumer without a group tails the claim-changes topic and hands every messa
 each follower's queue; no follower creates anything on the broker. A follower that
 resumes from an earlier place first reads what it missed with a consumer of its own
 (also without a group), then takes the shared tail, skipping what it has already seen:
-it gets every event after its place once, in log order within each partition.
+it gets every event after its place once, in log order within each partition. When
+its place is older than what the topic's retention kept, it is told so (a ``Gap``)
+before the first message it can still have.
 
 The place after an event (``schemas.place``) is what a follower hands back to resume
 after it.
@@ -17,12 +19,13 @@ from collections.abc import AsyncIterator
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from schemas import PositionChanged, PositionCorroborated, PositionEvent, PositionRevised
-from schemas.place import Place, format_place, parse_place
+from schemas.place import Gap, Place, format_place, parse_place
 from streams.clients.admin import partitions_of
 from streams.clients.deadletters import decode_or_reason
 from streams.logs import log
 
-Message = tuple[int, int, PositionEvent | None]  # partition, offset, the event (None: not a claim change)
+Change = PositionEvent | Gap
+Message = tuple[int, int, Change | None]  # partition, offset, what it says (None: not a claim change)
 
 _CLOSED = None  # put in a follower's queue when the tail stops or the follower falls too far behind
 
@@ -56,13 +59,13 @@ class ChangeFeed:
     def followers(self) -> int:
         return len(self._followers)
 
-    def follow(self, after: str | None = None) -> AsyncIterator[tuple[str, PositionEvent]]:
+    def follow(self, after: str | None = None) -> AsyncIterator[tuple[str, Change]]:
         """Claim changes after the place ``after`` (from now on when None), each with the
         place after it. Raises ValueError at once for a place that cannot be read."""
         start = parse_place(after) if after is not None else None
         return self._follow(start)
 
-    async def _follow(self, start: Place | None) -> AsyncIterator[tuple[str, PositionEvent]]:
+    async def _follow(self, start: Place | None) -> AsyncIterator[tuple[str, Change]]:
         await self.start()
         queue: asyncio.Queue[Message | None] = asyncio.Queue(self.backlog)
         # Joining and reading the tail's place happen with no await between them: every
@@ -91,8 +94,13 @@ class ChangeFeed:
         try:
             tps = {p: TopicPartition(self.topic, p) for p in spans}
             consumer.assign(list(tps.values()))
+            kept = await consumer.beginning_offsets(list(tps.values()))
             for p, (first, _) in spans.items():
-                consumer.seek(tps[p], first)
+                oldest = kept[tps[p]]
+                if first < oldest:  # the follower's next offset is one the log dropped
+                    # At the offset before the oldest kept, so that the follower's place moves to it.
+                    yield p, oldest - 1, Gap(topic=self.topic, partition=p, missing_from=first, resumed_at=oldest)
+                consumer.seek(tps[p], max(first, oldest))
             left = set(spans)
             while left:
                 fetched = await consumer.getmany(*(tps[p] for p in left), timeout_ms=1000)

@@ -4,6 +4,7 @@ pipeline has got. The HTTP API takes it from the CLI and holds no Kafka client i
 from collections.abc import AsyncIterator
 
 from schemas import PositionEvent
+from schemas.place import Gap
 from schemas.progress import LogProgress
 from streams.clients.feed import ChangeFeed
 from streams.clients.progress import Offsets, log_progress
@@ -26,7 +27,7 @@ class ServedLog:
     async def start_feed(self) -> None:
         await self.feed.start()
 
-    def follow(self, after: str | None) -> AsyncIterator[tuple[str, PositionEvent]]:
+    def follow(self, after: str | None) -> AsyncIterator[tuple[str, PositionEvent | Gap]]:
         return self.feed.follow(after)
 
     async def progress(self, projected: Offsets) -> LogProgress:

@@ -1,14 +1,20 @@
-"""`claimtrack serve` as a test starts it, and a reader of the Server-Sent Events it sends."""
+"""`claimtrack serve` as a test starts it, a reader of the Server-Sent Events it sends,
+and of the claim-change log they come from."""
 
+import asyncio
+import json
 import subprocess
 import sys
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from streams.clients.admin import end_offsets
 from streams.devstack.processes import free_port
 from tests.integration.conftest import Pipeline
 
@@ -56,3 +62,44 @@ def sse_events(lines: Iterable[str]) -> Iterator[Sent]:
         elif not line.startswith(":"):
             name, _, value = line.partition(":")
             fields.setdefault(name, []).append(value.removeprefix(" "))
+
+
+def changes_ends(p: Pipeline) -> dict[int, int]:
+    ends = asyncio.run(end_offsets(p.bootstrap, [p.settings.topics.changes]))
+    return {partition: offset for (_, partition), offset in ends.items()}
+
+
+def logged_events(p: Pipeline, start: dict[int, int], end: dict[int, int]) -> list[dict[str, Any]]:
+    """The events on the claim-changes topic between two places, read straight from the log."""
+
+    async def read() -> list[dict[str, Any]]:
+        consumer = AIOKafkaConsumer(bootstrap_servers=p.bootstrap, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            tps = {n: TopicPartition(p.settings.topics.changes, n) for n in end if end[n] > start.get(n, 0)}
+            consumer.assign(list(tps.values()))
+            for n, tp in tps.items():
+                consumer.seek(tp, start.get(n, 0))
+            events: list[dict[str, Any]] = []
+            while [n for n, tp in tps.items() if await consumer.position(tp) < end[n]]:
+                for tp, messages in (await consumer.getmany(timeout_ms=1000)).items():
+                    events += [json.loads(m.value) for m in messages if m.offset < end[tp.partition]]
+            return events
+        finally:
+            await consumer.stop()
+
+    return asyncio.run(read())
+
+
+def logged_ids(p: Pipeline, start: dict[int, int], end: dict[int, int]) -> list[str]:
+    return [e["event_id"] for e in logged_events(p, start, end)]
+
+
+def read_events(response: httpx.Response, count: int | None = None, until: str | None = None) -> list[Sent]:
+    """``count`` events, or events until the one whose id is ``until``."""
+    got: list[Sent] = []
+    for sent in sse_events(response.iter_lines()):
+        got.append(sent)
+        if len(got) == count or sent.id == until:
+            break
+    return got

@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -21,7 +20,7 @@ from schemas.place import format_place
 from streams.clients.admin import end_offsets
 from streams.devstack.processes import free_port
 from tests.generated_corpus import generate
-from tests.integration.api_server import Sent, serving, sse_events
+from tests.integration.api_server import changes_ends, logged_events, logged_ids, read_events, serving, sse_events
 from tests.integration.conftest import Pipeline
 
 pytestmark = pytest.mark.integration
@@ -42,47 +41,6 @@ def corpus(path: Path, count: int, seed: int) -> Path:
     rows = [{"text": a.text, "outlet": a.outlet} for a in generate(count, seed)]
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     return path
-
-
-def changes_ends(p: Pipeline) -> dict[int, int]:
-    ends = asyncio.run(end_offsets(p.bootstrap, [p.settings.topics.changes]))
-    return {partition: offset for (_, partition), offset in ends.items()}
-
-
-def logged_events(p: Pipeline, start: dict[int, int], end: dict[int, int]) -> list[dict[str, Any]]:
-    """The events on the claim-changes topic between two places, read straight from the log."""
-
-    async def read() -> list[dict[str, Any]]:
-        consumer = AIOKafkaConsumer(bootstrap_servers=p.bootstrap, enable_auto_commit=False)
-        await consumer.start()
-        try:
-            tps = {n: TopicPartition(p.settings.topics.changes, n) for n in end if end[n] > start.get(n, 0)}
-            consumer.assign(list(tps.values()))
-            for n, tp in tps.items():
-                consumer.seek(tp, start.get(n, 0))
-            events: list[dict[str, Any]] = []
-            while [n for n, tp in tps.items() if await consumer.position(tp) < end[n]]:
-                for tp, messages in (await consumer.getmany(timeout_ms=1000)).items():
-                    events += [json.loads(m.value) for m in messages if m.offset < end[tp.partition]]
-            return events
-        finally:
-            await consumer.stop()
-
-    return asyncio.run(read())
-
-
-def logged_ids(p: Pipeline, start: dict[int, int], end: dict[int, int]) -> list[str]:
-    return [e["event_id"] for e in logged_events(p, start, end)]
-
-
-def read_events(response: httpx.Response, count: int | None = None, until: str | None = None) -> list[Sent]:
-    """``count`` events, or events until the one whose id is ``until``."""
-    got: list[Sent] = []
-    for sent in sse_events(response.iter_lines()):
-        got.append(sent)
-        if len(got) == count or sent.id == until:
-            break
-    return got
 
 
 def test_a_client_that_resumes_with_last_event_id_gets_exactly_what_it_missed(
