@@ -304,3 +304,12 @@ def test_an_undated_text_reads_titles_by_the_holder_it_names() -> None:
     text = ("NATO Secretary General Jens Stoltenberg spoke in Brussels.\n"
             "The NATO Secretary General said that the alliance remains ready for talks in 2030.")
     assert claims_of(text, None) == {("stoltenberg", "dialogue"): "support"}
+
+
+def test_an_undated_text_reads_titles_by_the_year_it_names_deadlines_aside() -> None:
+    turn = ("THE PRESIDENT:  We stand ready to negotiate a new framework with Russia, to be in place "
+            "{when} at the latest.\n\nQ    Thank you.\n")
+    for when, holder in (("in 2022", "biden"), ("by 2030", None), ("before the treaty expires in 2026", None),
+                         ("for the post-2026 era", None)):
+        claims = claims_of("East Room\n\n" + turn.format(when=when), None)
+        assert claims == ({(holder, "dialogue"): "support"} if holder else {}), when

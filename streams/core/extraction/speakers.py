@@ -27,12 +27,17 @@ class Statement:
 
 
 _YEAR = re.compile(r"(?<!\d)(?:19[5-9]\d|20\d\d)(?!\d)")
+# A year named as a deadline or a term's end ("by 2030", "until 2026", "post-2026", "when it
+# expires in 2026") is about the future, not the time the text was written in.
+_TARGET = re.compile(r"(?:\b(?:by|until|till|beyond|expires?\s+in|expiring\s+in|ends?\s+in)\s+|\bpost-)"
+                     r"(?:(?:the\s+)?(?:end|start|beginning|middle)\s+of\s+|mid-)?$", re.I)
 
 
 def _era(text: str) -> date | None:
     """For reading titles in an undated text: the middle of the year it names most (the
-    latest of those tied), or None when it names none."""
-    years = Counter(int(y) for y in _YEAR.findall(text))
+    latest of those tied), deadlines aside, or None when it names none."""
+    years = Counter(int(m.group()) for m in _YEAR.finditer(text)
+                    if not _TARGET.search(text, max(0, m.start() - 40), m.start()))
     if not years:
         return None
     return date(max(years, key=lambda y: (years[y], y)), 7, 1)
