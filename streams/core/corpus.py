@@ -18,7 +18,7 @@ from schemas.events import Article
 from schemas.ids import article_id_for
 from streams.core.extraction.text import iter_paragraphs
 from streams.core.handlers import article_event, size_refusal
-from streams.core.metadata import MANIFEST_NAME, CorpusError, Manifest, Metadata, load_manifest, metadata_from
+from streams.core.metadata import MANIFEST_NAME, CorpusError, Manifest, Metadata, folder_manifest, metadata_from
 from streams.core.plausible import DateWindow
 
 __all__ = ["MANIFEST_NAME", "CorpusError", "Failure", "Metadata", "build_article", "read_corpus"]
@@ -169,10 +169,9 @@ def read_corpus(paths: list[Path], window: DateWindow | None = None,
     for path in corpus_files(paths):
         source = str(path)
         if path.parent not in manifests:
-            manifests[path.parent] = load_manifest(path.parent)
+            where, manifests[path.parent] = folder_manifest(path.parent)
             if manifests[path.parent].broken:
-                yield Failure(str(path.parent / MANIFEST_NAME),
-                              f"{manifests[path.parent].broken}; no file of {path.parent} is read")
+                yield Failure(str(where), f"{manifests[path.parent].broken}; no file of {path.parent} is read")
         manifest = manifests[path.parent]
         if manifest.broken:
             continue

@@ -1,7 +1,10 @@
-"""Article metadata given beside the text: a folder's manifest.toml, or a .jsonl corpus's
-fields. Each entry is checked on its own, so one bad entry refuses one file, and a
-manifest that cannot be read refuses its folder; the message is one line either way."""
+"""Article metadata given beside the text: a folder's manifest (manifest.toml, or a
+tab-separated manifest.tsv with a header row), or a .jsonl corpus's fields. Each entry is
+checked on its own, so one bad entry refuses one file, and a manifest that cannot be
+read refuses its folder; the message is one line either way."""
 
+import csv
+import io
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -11,6 +14,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 MANIFEST_NAME = "manifest.toml"
+TSV_NAME = "manifest.tsv"  # any case: MANIFEST.tsv too
+
+# A tab-separated manifest's columns, by the names datasets give them; others are ignored.
+_TSV_FILE = ("file", "filename", "name", "path")
+_TSV_FIELDS = {"title": "title", "outlet": "outlet", "url": "url", "published_at": "published_at",
+               "published_date": "published_at", "published": "published_at", "date": "published_at"}
 
 
 class CorpusError(ValueError):
@@ -68,16 +77,45 @@ class Manifest:
     broken: str | None = None  # why the whole manifest cannot be read
 
 
+def manifest_path(directory: Path) -> Path | None:
+    """The folder's manifest file: manifest.toml, else manifest.tsv in any case."""
+    if (directory / MANIFEST_NAME).exists():
+        return directory / MANIFEST_NAME
+    try:
+        return next((p for p in sorted(directory.iterdir()) if p.name.lower() == TSV_NAME), None)
+    except OSError:
+        return None
+
+
+def folder_manifest(directory: Path) -> tuple[Path | None, Manifest]:
+    """The manifest that describes the files of ``directory``, and where it is: its own,
+    else its parent's when that one can be read and names files of it (a dataset laid out
+    as ``MANIFEST.tsv`` beside an ``articles/`` folder)."""
+    own = manifest_path(directory)
+    if own is not None:
+        return own, load_manifest(directory)
+    parent = manifest_path(directory.parent)
+    if parent is not None:
+        manifest = load_manifest(directory.parent)
+        if not manifest.broken and any((directory / name).is_file() for name in manifest.entries):
+            return parent, manifest
+    return None, Manifest()
+
+
 def load_manifest(directory: Path) -> Manifest:
-    path = directory / MANIFEST_NAME
-    if not path.exists():
+    path = manifest_path(directory)
+    if path is None:
         return Manifest()
     try:
-        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+        text = path.read_bytes().decode("utf-8")
     except OSError as exc:
         return Manifest(broken=f"cannot read: {exc.strerror}")
     except UnicodeDecodeError as exc:
         return Manifest(broken=f"not UTF-8 (byte {exc.start})")
+    if path.suffix == ".tsv":
+        return _tsv_manifest(text)
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         return Manifest(broken=f"not TOML: {exc}")
     entries: dict[str, Metadata | str] = {}
@@ -85,8 +123,30 @@ def load_manifest(directory: Path) -> Manifest:
         if not isinstance(row, dict):
             entries[name] = f"manifest entry is a {type(row).__name__}, not a table of fields"
             continue
-        try:
-            entries[name] = metadata_from(row)
-        except CorpusError as exc:
-            entries[name] = f"manifest entry: {exc}"
+        entries[name] = _entry(row)
+    return Manifest(entries)
+
+
+def _entry(row: dict[str, Any]) -> Metadata | str:
+    try:
+        return metadata_from(row)
+    except CorpusError as exc:
+        return f"manifest entry: {exc}"
+
+
+def _tsv_manifest(text: str) -> Manifest:
+    rows = csv.reader(io.StringIO(text), delimiter="\t")
+    header = [h.strip().lower() for h in next(rows, [])]
+    file_column = next((header.index(c) for c in _TSV_FILE if c in header), None)
+    if file_column is None:
+        return Manifest(broken=f"no file column in its header (one of {', '.join(_TSV_FILE)})")
+    fields = {n: _TSV_FIELDS[h] for n, h in enumerate(header) if h in _TSV_FIELDS}
+    entries: dict[str, Metadata | str] = {}
+    for number, row in enumerate(rows, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) <= file_column or not row[file_column].strip():
+            return Manifest(broken=f"line {number} names no file")
+        values = {field: row[n].strip() for n, field in fields.items() if n < len(row)}
+        entries[Path(row[file_column].strip()).name] = _entry(values)
     return Manifest(entries)

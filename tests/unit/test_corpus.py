@@ -142,3 +142,48 @@ def test_an_article_over_the_shared_limit_is_refused_by_the_reader_with_its_file
     assert failure.source == str(tmp_path / "big.txt")
     assert failure.reason.startswith("article event of ") and "exceeds the limit of 20000" in failure.reason
     assert [Path(i.source).name for i in items if isinstance(i, Article)] == ["small.txt"]
+
+
+def test_a_tab_separated_manifest_gives_each_file_its_metadata_by_column_name(tmp_path: Path) -> None:
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (tmp_path / name).write_text(GOOD + name)
+    (tmp_path / "MANIFEST.tsv").write_text(
+        "file\tsource\turl\tpublished_date\ttitle\n"
+        "a.txt\tarchive row 7\thttps://example.org/a\t2021-04-15\tRemarks on Russia\n"
+        "b.txt\t\t\tApril 2021\t\n"
+        "\n"
+        "c.txt\t\t\t\t\n")
+    items = {Path(i.source).name: i for i in read_corpus([tmp_path])}
+    a, b, c = items["a.txt"], items["b.txt"], items["c.txt"]
+    assert isinstance(a, Article) and isinstance(c, Article)
+    assert (a.published_at, a.date_source, a.url, a.title) == (date(2021, 4, 15), "manifest",
+                                                               "https://example.org/a", "Remarks on Russia")
+    assert (c.published_at, c.url) == (None, None)  # blank cells give nothing
+    assert isinstance(b, Failure) and "not a date" in b.reason and "\n" not in b.reason
+
+
+def test_a_tab_separated_manifest_without_a_file_column_refuses_its_folder(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(GOOD)
+    (tmp_path / "manifest.tsv").write_text("title\tpublished_date\nA\t2021-01-01\n")
+    [failure] = list(read_corpus([tmp_path]))
+    assert isinstance(failure, Failure) and failure.source == str(tmp_path / "manifest.tsv")
+    assert "no file column" in failure.reason
+
+
+def test_a_dataset_s_manifest_beside_its_articles_folder_describes_that_folder(tmp_path: Path) -> None:
+    articles, other, own = tmp_path / "articles", tmp_path / "other", tmp_path / "own"
+    for folder in (articles, other, own):
+        folder.mkdir()
+        (folder / "a.txt").write_text(GOOD)
+    (tmp_path / "MANIFEST.tsv").write_text("file\tpublished_date\na.txt\t2021-04-15\n")
+    (own / "manifest.toml").write_text('["a.txt"]\npublished_at = 2022-02-02\n')
+    [read] = list(read_corpus([articles]))
+    assert isinstance(read, Article) and (read.published_at, read.date_source) == (date(2021, 4, 15), "manifest")
+    [mine] = list(read_corpus([own]))  # a folder's own manifest wins
+    assert isinstance(mine, Article) and mine.published_at == date(2022, 2, 2)
+    (tmp_path / "MANIFEST.tsv").write_text("file\tpublished_date\nb.txt\t2021-04-15\n")
+    [unnamed] = list(read_corpus([other]))  # a parent manifest that names none of the folder's files
+    assert isinstance(unnamed, Article) and unnamed.date_source != "manifest"
+    (tmp_path / "MANIFEST.tsv").write_bytes(b"\xff broken")
+    [beside_broken] = list(read_corpus([articles]))  # someone else's broken manifest refuses nothing
+    assert isinstance(beside_broken, Article)
