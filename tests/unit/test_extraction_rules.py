@@ -313,3 +313,28 @@ def test_an_undated_text_reads_titles_by_the_year_it_names_deadlines_aside() -> 
                          ("for the post-2026 era", None)):
         claims = claims_of("East Room\n\n" + turn.format(when=when), None)
         assert claims == ({(holder, "dialogue"): "support"} if holder else {}), when
+
+
+def _claims_titled(title: str, body: str) -> dict[tuple[str, str], str]:
+    article = Article(article_id=article_id_for(body), source="t.txt", title=title, text=body, body_start=0,
+                      published_at=date(2023, 3, 14), date_source="text")
+    return {(c.actor_id, c.topic.value): c.stance.value for c in extract(article)}
+
+
+SPEECH = ("Thank you all for coming this morning.\n\n"
+          "The United States is ready to engage Russia on arms control and to resume strategic stability talks.\n\n"
+          "As the Russian foreign minister put it, \u201cwe reject any talks with NATO.\u201d\n")
+
+
+def test_the_unquoted_words_of_a_speech_are_its_author_s_whom_the_title_names() -> None:
+    claims = _claims_titled("Remarks by National Security Advisor Jake Sullivan at the Annual Forum", SPEECH)
+    assert claims[("sullivan", "dialogue")] == "support"
+    assert ("lavrov", "dialogue") not in claims or claims[("lavrov", "dialogue")] == "oppose"  # the quote is not his
+    assert _claims_titled("Remarks by President Biden and Chancellor Scholz at Press Conference", SPEECH).get(
+        ("sullivan", "dialogue")) is None  # two speakers: no author
+
+
+def test_a_headline_about_a_statement_names_no_author() -> None:
+    for title in ("Putin statement on talks sparks concern", "Putin Statement On Talks Sparks Concern",
+                  "Talks resume in Geneva"):
+        assert ("putin", "dialogue") not in _claims_titled(title, SPEECH), title

@@ -69,7 +69,7 @@ def extract(article: Article) -> list[Claim]:
     finder, reader = _machinery()
     text = article.text
     found: list[_Found] = []
-    for statement in finder.statements(text, sentences(text), article.published_at):
+    for statement in finder.statements(text, sentences(text), article.published_at, finder.author(article.title)):
         a, b = statement.content
         for finding in reader.read(text, a, b, statement.speaker.side):
             found.append(_Found(statement.speaker, finding.topic, finding.stance, statement.start, statement.end))

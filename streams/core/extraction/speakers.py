@@ -43,6 +43,17 @@ def _era(text: str) -> date | None:
     return date(max(years, key=lambda y: (years[y], y)), 7, 1)
 
 
+# A title that names the one person whose words the text is: "Remarks by President Biden on
+# Russia", "Statement by the Secretary General", "President Biden Statement Ahead of ..." (this
+# last form only with a capital S and a role title first: "Putin statement on talks sparks
+# concern" is a news headline about a statement, not the statement).
+_AUTHORED = re.compile(
+    r"^\s*(?:(?:Remarks|Statement|Address|Speech|Op-Ed|Message)(?:\s+as\s+Prepared)?(?:\s+for\s+Delivery)?"
+    r"\s+(?:by|of|from)\s+(?P<by>.+?)|(?P<before>.+?)(?-i:\s+Statement))"
+    r"(?:\s+(?:on|at|for|in|to|before|announcing|ahead|following|during|regarding|about|after)\b.*)?\s*$",
+    re.I | re.S)
+
+
 def _is_question(text: str, sent: Sentence) -> bool:
     return text[sent.start:sent.end].rstrip(" \t\n\xa0\"”’')").endswith("?")
 
@@ -53,6 +64,7 @@ class SpeakerFinder:
         self.lex = lexicon
         self.finder = MentionFinder(registry, lexicon)
         self.attributor = Attributor(lexicon)
+        self._titled = re.compile(r"\s*(?:" + "|".join(lexicon.role_title_list) + r")\s")
         connectors = "|".join(lexicon.label_connectors)
         # A transcript turn opens with its speaker's label: "MS. PSAKI:", "Q", "Vladimir Putin:",
         # "President of Kazakhstan Kassym-Jomart Tokayev:", "Olaf Scholz(retranslated):".
@@ -65,9 +77,23 @@ class SpeakerFinder:
             rf"\s*+(?:\([^()\n]{{1,40}}\))?\s*+:\s+)"
         )
 
-    def statements(self, text: str, sentences: list[Sentence], published: date | None) -> list[Statement]:
+    def author(self, title: str) -> Speaker | None:
+        """The one registry actor a title like "Remarks by X" names as the text's speaker."""
+        m = _AUTHORED.match(title) if title else None
+        if m is None:
+            return None
+        who = m.group("by") or m.group("before")
+        if m.group("before") and not self._titled.match(who):
+            return None
+        found = {self.registry.by_alias[re.sub(r"\s+", " ", a.group())].id
+                 for a in self.registry.alias_pattern.finditer(who)}
+        return speaker_of(self.registry.actors[found.pop()]) if len(found) == 1 else None
+
+    def statements(self, text: str, sentences: list[Sentence], published: date | None,
+                   author: Speaker | None = None) -> list[Statement]:
         """Pass 1 finds transcript turns and explicit attributions in document order; pass 2
-        gives quoted, first-person and passive sentences without one to their speaker."""
+        gives quoted, first-person and passive sentences without one to their speaker, and,
+        in a text of one ``author`` without turns, every other unquoted sentence to them."""
         scan = self.finder.scan(text)
         # An undated text: titles go to the holders it names, else to those of the year it names most.
         named = frozenset() if published else frozenset(
@@ -138,6 +164,8 @@ class SpeakerFinder:
             first_person = self.lex.first_person.search(text, sent.start, sent.end) is not None
             if region is not None:
                 speaker = quoted.speaker(region, index)
+            elif author is not None and not labelled:
+                speaker = author  # a speech or statement: its unquoted words are its author's
             if speaker is None and host is not None and self.lex.passive_reports.search(text, sent.start, sent.end):
                 speaker = host  # "It was noted that ...": the readout's principal
             if speaker is None and last is not None and sent.paragraph - last[1] <= 1 and (
