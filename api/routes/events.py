@@ -62,5 +62,9 @@ async def events(
                 yield ServerSentEvent(data=change.model_dump_json(), event="gap", id=at)
             elif wanted(change):
                 yield ServerSentEvent(data=change.model_dump_json(), event=change.event_type, id=at)
+            else:
+                # An id without data moves the client's Last-Event-ID past a change it does not
+                # want (EventSource dispatches nothing for it), so resuming does not read it again.
+                yield ServerSentEvent(id=at)
 
     return EventSourceResponse(stream(), ping=PING_SECONDS)

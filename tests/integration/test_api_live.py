@@ -72,6 +72,34 @@ def test_a_client_that_resumes_with_last_event_id_gets_exactly_what_it_missed(
     assert second[-1].id == format_place(end)
 
 
+def test_a_filtered_stream_s_place_moves_past_the_changes_it_does_not_send(
+        live: tuple[Pipeline, httpx.Client, int], tmp_path: Path) -> None:
+    p, client, _ = live
+    start = changes_ends(p)
+    p.cli("replay", str(corpus(tmp_path / "filtered.jsonl", 20, seed=47)), "--wait")
+    end = changes_ends(p)
+    logged = logged_events(p, start, end)
+    ids: list[str] = []
+    sent: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 60  # pings every 15 s wake the loop should the place never get there
+    with client.stream("GET", "/events", params={"topic": "de_escalation", "after": format_place(start)}) as response:
+        for line in response.iter_lines():
+            if line.startswith("id:"):
+                ids.append(line.removeprefix("id:").strip())
+            elif line.startswith("data:"):
+                sent.append(json.loads(line.removeprefix("data:")))
+            if ids and ids[-1] == format_place(end):
+                break
+            assert time.monotonic() < deadline, f"the stream's place stopped at {ids[-1:]}, the log's end is {end}"
+    assert len(ids) == len(logged)  # a place for every change, sent or passed over
+    assert sorted(e["event_id"] for e in sent) == sorted(e["event_id"] for e in logged
+                                                        if e["data"]["topic"] == "de_escalation")
+    assert len(sent) < len(logged)  # some were passed over
+    while _gauge(client, "claimtrack_event_followers") != 0:  # gone before the next test counts followers
+        assert time.monotonic() < deadline + 30
+        time.sleep(0.2)
+
+
 def test_a_place_that_cannot_be_read_answers_422(live: tuple[Pipeline, httpx.Client, int]) -> None:
     _, client, _ = live
     answer = client.get("/events", headers={"Last-Event-ID": "yesterday"})
