@@ -37,18 +37,28 @@ from streams.processors.recovery import SeekFirstTableManager
 # outputs of a batch are sent together and awaited together, before it is acknowledged.
 ARTICLE_BATCH, CLAIM_BATCH, BATCH_WAIT = 20, 500, 0.1
 
-# The changelog partition of the table write being made (see PositionTable).
+# The changelog partition of the table write being made, and the sends of a batch's
+# table writes (see PositionTable).
 _PARTITION: ContextVar[int] = ContextVar("claimtrack_changelog_partition")
+_SENDS: ContextVar[list[Awaitable[Any]]] = ContextVar("claimtrack_changelog_sends")
 
 
 class PositionTable(faust.Table):
     """The position table, written after a batch's outputs are in the log. faust picks a
     key's changelog partition from the event being iterated, which a batch does not
     have; each write goes to the partition of the claim behind it instead, which is the
-    partition that recovers it."""
+    partition that recovers it. Each write's send is kept, to be awaited: faust hands
+    table writes to a buffer whose flush before a commit gives up after 0.1 s without a
+    send, so a commit could otherwise pass a batch whose state is not in the changelog."""
 
     def partition_for_key(self, key: Any) -> int | None:
         return _PARTITION.get()
+
+    def send_changelog(self, *args: Any, **kwargs: Any) -> Any:
+        sent = super().send_changelog(*args, **kwargs)
+        if (sends := _SENDS.get(None)) is not None:
+            sends.append(sent)
+        return sent
 
 
 def batches(stream: faust.StreamT, size: int) -> AsyncIterator[Sequence[faust.EventT]]:
@@ -155,9 +165,11 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
         return lambda at: (claim_from(value, settings.date_window, at).data, at)
 
     async def keep(result: BatchResult, times: Sequence[datetime]) -> None:
-        """Sends what the applied claims changed, awaits it, then writes the table: the
-        state moves only once its events are in the log, so a crash in between
-        re-derives the same events (same ids) instead of losing them."""
+        """Sends what the applied claims changed, awaits it, then writes the table and
+        awaits that: the state moves only once its events are in the log, so a crash in
+        between re-derives the same events (same ids) instead of losing them; and the
+        batch is acknowledged only once the state is in the changelog, so no commit
+        passes claims that a restarted or reassigned owner would recover without."""
         sent: list[Awaitable[Any]] = []
         kinds: list[str] = []
         for a in result.applied:
@@ -169,9 +181,13 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
             await fut
         for kind in kinds:
             metrics.CHANGES.labels(event_type=kind).inc()
+        table_sends: list[Awaitable[Any]] = []
+        _SENDS.set(table_sends)
         for write in result.writes:
             _PARTITION.set(write.partition)
             positions[write.key] = write.value
+        for fut in table_sends:  # the state is in the changelog before the batch is acknowledged
+            await fut
 
     @app.agent(claims)
     async def version_claims(stream: faust.StreamT) -> None:
