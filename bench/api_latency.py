@@ -9,7 +9,7 @@ process of its own and has --clients clients ask at once, each sending its next
 request as soon as the last is answered: /history of a random actor and topic, then
 /positions (the first page of 100).
 
-    python bench/api_latency.py [--claims 1000000] [--clients 50] [--requests 5000] [--seed 1]
+    python bench/api_latency.py [--claims 1000000] [--clients 50] [--requests 5000] [--workers 1] [--seed 1]
 
 The last line reads ``clients=C seeds_history_p99_ms=... seeds_positions_p99_ms=...
 claims=N history_p99_ms=... positions_p99_ms=...``.
@@ -66,11 +66,12 @@ def seed_records() -> Iterator[LogRecord]:
 class Server:
     """`claimtrack serve` over one database; it needs no broker for these routes."""
 
-    def __init__(self, database_url: str, home: Path) -> None:
+    def __init__(self, database_url: str, home: Path, workers: int = 1) -> None:
         self.port = free_port()
         env = {**os.environ, "CLAIMTRACK_DATABASE_URL": database_url, "CLAIMTRACK_HOME": str(home),
                "CLAIMTRACK_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}"}
-        self.process = subprocess.Popen([sys.executable, "-m", "streams", "serve", "--port", str(self.port)],
+        self.process = subprocess.Popen([sys.executable, "-m", "streams", "serve", "--port", str(self.port),
+                                         "--workers", str(workers)],
                                         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 60
@@ -145,6 +146,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=5000, help="requests for /history (a fifth for /positions)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=1, help="`claimtrack serve --workers`")
     args = parser.parse_args()
     for name in ("claims", "actors", "clients", "requests"):
         if getattr(args, name) < 1:
@@ -164,7 +166,7 @@ def main() -> int:
             rows = asyncio.run(load(url, records()))
             say(f"{name}: loaded through the projection's write path in {time.monotonic() - started:.0f}s: "
                 f"{rows:,} version rows")
-            server = Server(url, home)
+            server = Server(url, home, args.workers)
             try:
                 results[name] = measure(name, server, args.clients, args.requests, rnd)
             finally:

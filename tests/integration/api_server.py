@@ -23,9 +23,17 @@ from tests.integration.conftest import Pipeline
 def serving(pipeline: Pipeline, **env: str) -> Iterator[httpx.Client]:
     """The real command, in its own process (``env`` over the deployment's), and a client
     of it once it answers."""
+    with server(pipeline, **env) as (client, _):
+        yield client
+
+
+@contextmanager
+def server(pipeline: Pipeline, *args: str, **env: str) -> Iterator[tuple[httpx.Client, subprocess.Popen[bytes]]]:
+    """`claimtrack serve` with ``args``, a client of it once it answers, and its process."""
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "streams", "serve", "--port", str(port)], cwd=pipeline.repo,
-                              env={**pipeline.env, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen([sys.executable, "-m", "streams", "serve", "--port", str(port), *args],
+                               cwd=pipeline.repo, env={**pipeline.env, **env}, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
     try:
         deadline = time.monotonic() + 60
@@ -34,14 +42,14 @@ def serving(pipeline: Pipeline, **env: str) -> Iterator[httpx.Client]:
                 client.get("/actors").raise_for_status()
                 break
             except httpx.TransportError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"claimtrack serve did not answer: {server.communicate()[0]!r}") from None
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"claimtrack serve did not answer: {process.communicate()[0]!r}") from None
                 time.sleep(0.2)
-        yield client
+        yield client, process
     finally:
         client.close()
-        server.terminate()
-        server.wait(timeout=30)
+        process.terminate()
+        process.wait(timeout=30)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import pytest
 
 from storage.checksum import full_checksum
 from storage.export import TABLES, encoder, export_stream, snapshot
-from tests.integration.api_server import serving
+from tests.integration.api_server import server, serving
 from tests.integration.conftest import Pipeline
 
 pytestmark = pytest.mark.integration
@@ -201,3 +201,19 @@ def test_claims_of_a_versions_statements_are_the_claims_behind_it(served: tuple[
                                            "statement": version["statement_ids"]}).json()["items"]
     assert behind == [c for c in everything if c["statement_id"] in version["statement_ids"]]
     assert behind and len(behind) == version["reports"]
+
+
+def _worker_processes(parent: int) -> list[int]:
+    """The processes ``parent`` started with multiprocessing's spawn (uvicorn's workers)."""
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    return [int(c) for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+
+
+def test_serve_with_two_workers_answers_as_one_does_from_two_processes(served: tuple[Pipeline, httpx.Client]) -> None:
+    p, single = served
+    with server(p, "--workers", "2") as (client, process):
+        assert len(_worker_processes(process.pid)) == 2
+        for path in ("/positions", "/history?actor=grushko", "/actors"):
+            answers = {httpx.get(f"{client.base_url}{path}").text for _ in range(10)}  # a connection each
+            assert answers == {single.get(path).text}, path
+
