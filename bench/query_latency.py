@@ -103,7 +103,7 @@ async def load(url: str, records: Iterator[LogRecord], batch: int = 5000) -> int
                     say(f"  {loaded:,} events loaded, {loaded / (time.monotonic() - started):,.0f} events/s")
         await apply_batch(conn, pending)
         # As autovacuum leaves a table at rest: statistics, hint bits and the visibility map
-        # set. Without it the figures moved with how far autovacuum had got when measured.
+        # set. Without it the figures moved between runs, most likely with how far autovacuum had got.
         await conn.execute("VACUUM (ANALYZE)")
         return int(await conn.fetchval("SELECT count(*) FROM position_versions"))
     finally:
