@@ -327,9 +327,12 @@ SPEECH = ("Thank you all for coming this morning.\n\n"
 
 
 def test_the_unquoted_words_of_a_speech_are_its_author_s_whom_the_title_names() -> None:
-    claims = _claims_titled("Remarks by National Security Advisor Jake Sullivan at the Annual Forum", SPEECH)
-    assert claims[("sullivan", "dialogue")] == "support"
-    assert ("lavrov", "dialogue") not in claims or claims[("lavrov", "dialogue")] == "oppose"  # the quote is not his
+    title = "Remarks by National Security Advisor Jake Sullivan at the Annual Forum"
+    article = Article(article_id=article_id_for(SPEECH), source="t.txt", title=title, text=SPEECH, body_start=0,
+                      published_at=date(2023, 3, 14), date_source="text")
+    [claim] = [c for c in extract(article) if (c.actor_id, c.topic.value) == ("sullivan", "dialogue")]
+    assert claim.stance.value == "support"
+    assert all("reject" not in span.text for span in claim.evidence_spans)  # the quote he cites is not his
     assert _claims_titled("Remarks by President Biden and Chancellor Scholz at Press Conference", SPEECH).get(
         ("sullivan", "dialogue")) is None  # two speakers: no author
 
@@ -338,3 +341,9 @@ def test_a_headline_about_a_statement_names_no_author() -> None:
     for title in ("Putin statement on talks sparks concern", "Putin Statement On Talks Sparks Concern",
                   "Talks resume in Geneva"):
         assert ("putin", "dialogue") not in _claims_titled(title, SPEECH), title
+
+
+def test_a_sentence_citing_an_unknown_person_s_words_is_not_the_last_speaker_s() -> None:
+    text = ("Alexander Grushko said Moscow remains open to talks with the alliance.\n\n"
+            "As one diplomat in Brussels put it, \u201cwe will hold talks only if the troops are withdrawn.\u201d\n")
+    assert claims_of(text) == {("grushko", "dialogue"): "support"}

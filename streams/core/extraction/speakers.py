@@ -164,15 +164,17 @@ class SpeakerFinder:
             first_person = self.lex.first_person.search(text, sent.start, sent.end) is not None
             if region is not None:
                 speaker = quoted.speaker(region, index)
-            elif author is not None and not labelled:
+            # Someone quoted inside the sentence, by an attribution not resolved: nobody's.
+            cites = region is None and quotes[sent.paragraph].any_within(sent.start, sent.end)
+            if region is None and author is not None and not labelled and not cites:
                 speaker = author  # a speech or statement: its unquoted words are its author's
             if speaker is None and host is not None and self.lex.passive_reports.search(text, sent.start, sent.end):
                 speaker = host  # "It was noted that ...": the readout's principal
-            if speaker is None and last is not None and sent.paragraph - last[1] <= 1 and (
+            if speaker is None and last is not None and sent.paragraph - last[1] <= 1 and not cites and (
                 region is not None or first_person
             ):
                 speaker = last[0]
-            if speaker is None and first_person and not direct and not labelled:
+            if speaker is None and first_person and not direct and not labelled and not cites:
                 # A statement or speech that names no speaker is its office's principal's ("my Administration").
                 speaker = ctx.bare("president")
             if speaker is not None:
@@ -258,6 +260,11 @@ class _Regions:
         opened_before = bisect.bisect_right(self.starts, start + 1)
         first_long_enough = bisect.bisect_left(self.ends, end - 2)
         return self.regions[first_long_enough] if first_long_enough < opened_before else None
+
+    def any_within(self, start: int, end: int) -> bool:
+        """Whether a region opens inside [start, end)."""
+        first = bisect.bisect_left(self.starts, start)
+        return first < len(self.starts) and self.starts[first] < end
 
 
 class _QuoteSpeakers:
