@@ -30,6 +30,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from api_latency import Server  # noqa: E402
 from query_latency import load, log_records, made_up_claims  # noqa: E402
+from throughput import peak_rss_mb  # noqa: E402
 
 from storage.databases import create_database  # noqa: E402
 from streams.devstack import stack as localstack  # noqa: E402
@@ -37,14 +38,6 @@ from streams.devstack import stack as localstack  # noqa: E402
 
 def say(message: str) -> None:
     print(message, flush=True)
-
-
-def peak_mb(pid: int) -> float:
-    """A live process's peak resident memory (VmHWM), in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmHWM for process {pid}")
 
 
 def export_command(env: dict[str, str], fmt: str, out: Path) -> tuple[float, float, int]:
@@ -95,7 +88,7 @@ def main() -> int:
                     say(f"  claimtrack export --format {fmt}: {seconds:.1f}s, {written / 1e6:.0f} MB written, "
                         f"peak {export_peak:.0f} MB")
                     seconds, got = download(f"{server.url}/export/claims.{fmt}")
-                    serve_peak = peak_mb(server.process.pid)
+                    serve_peak = peak_rss_mb(server.process.pid)
                     say(f"  GET /export/claims.{fmt}: {seconds:.1f}s, {got / 1e6:.0f} MB; "
                         f"the server's peak so far {serve_peak:.0f} MB")
             finally:

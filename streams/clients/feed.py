@@ -61,7 +61,8 @@ class ChangeFeed:
 
     def follow(self, after: str | None = None) -> AsyncIterator[tuple[str, Change]]:
         """Claim changes after the place ``after`` (from now on when None), each with the
-        place after it. Raises ValueError at once for a place that cannot be read."""
+        place after it, a Gap first for each partition where ``after`` is older than what
+        the log kept. Raises ValueError at once for a place that cannot be read."""
         start = parse_place(after) if after is not None else None
         return self._follow(start)
 

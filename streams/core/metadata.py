@@ -16,10 +16,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 MANIFEST_NAME = "manifest.toml"
 TSV_NAME = "manifest.tsv"  # any case: MANIFEST.tsv too
 
-# A tab-separated manifest's columns, by the names datasets give them; others are ignored.
-_TSV_FILE = ("file", "filename", "name", "path")
+# A tab-separated manifest's columns besides `file`, by the names datasets give them; others are ignored.
 _TSV_FIELDS = {"title": "title", "outlet": "outlet", "url": "url", "published_at": "published_at",
-               "published_date": "published_at", "published": "published_at", "date": "published_at"}
+               "published_date": "published_at", "date": "published_at"}
 
 
 class CorpusError(ValueError):
@@ -137,9 +136,9 @@ def _entry(row: dict[str, Any]) -> Metadata | str:
 def _tsv_manifest(text: str) -> Manifest:
     rows = csv.reader(io.StringIO(text), delimiter="\t")
     header = [h.strip().lower() for h in next(rows, [])]
-    file_column = next((header.index(c) for c in _TSV_FILE if c in header), None)
-    if file_column is None:
-        return Manifest(broken=f"no file column in its header (one of {', '.join(_TSV_FILE)})")
+    if "file" not in header:
+        return Manifest(broken="no 'file' column in its header")
+    file_column = header.index("file")
     fields = {n: _TSV_FIELDS[h] for n, h in enumerate(header) if h in _TSV_FIELDS}
     entries: dict[str, Metadata | str] = {}
     for number, row in enumerate(rows, start=2):

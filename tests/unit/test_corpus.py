@@ -167,7 +167,7 @@ def test_a_tab_separated_manifest_without_a_file_column_refuses_its_folder(tmp_p
     (tmp_path / "manifest.tsv").write_text("title\tpublished_date\nA\t2021-01-01\n")
     [failure] = list(read_corpus([tmp_path]))
     assert isinstance(failure, Failure) and failure.source == str(tmp_path / "manifest.tsv")
-    assert "no file column" in failure.reason
+    assert "no 'file' column" in failure.reason
 
 
 def test_a_dataset_s_manifest_beside_its_articles_folder_describes_that_folder(tmp_path: Path) -> None:
